@@ -1,0 +1,21 @@
+# Writes OUTPUT, a C source that defines lk_migrations[] from the INPUTS SQL files.
+# Each entry holds the version (the number that starts the file name), the file name
+# and the SQL text, in the order of INPUTS (sorted by the caller).
+set(content "/* Generated from sql/*.sql by cmake/embed_migrations.cmake; do not edit. */\n")
+string(APPEND content "#include \"store/migrations.h\"\n\n")
+string(APPEND content "const lk_migration_t lk_migrations[] = {\n")
+set(count 0)
+foreach(input ${INPUTS})
+    get_filename_component(name ${input} NAME)
+    string(REGEX MATCH "^[0-9]+" version "${name}")
+    if(NOT version)
+        message(FATAL_ERROR "migration file ${name} does not start with a version number")
+    endif()
+    math(EXPR version "${version}")
+    file(READ ${input} sql HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," sql "${sql}")
+    string(APPEND content "    {${version}, \"${name}\", (const char[]){${sql} 0x00}},\n")
+    math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND content "};\n\nconst size_t lk_migration_count = ${count};\n")
+file(WRITE ${OUTPUT} "${content}")

@@ -1,0 +1,5 @@
+/* Placeholder entry point; the command dispatcher replaces it. */
+int main(void)
+{
+    return 2;
+}

@@ -11,8 +11,8 @@ BEGIN
 END;
 $$;
 
--- email is stored as entered; email_normalized (trimmed, ASCII lower-case, computed by
--- lk_email_normalize) is what logins and uniqueness compare.
+-- email is stored as entered. Logins and uniqueness compare email_normalized instead
+-- (trimmed, ASCII lower-case, computed by lk_email_normalize).
 CREATE TABLE users (
     id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     email               text NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
@@ -66,7 +66,7 @@ CREATE INDEX sessions_user_id ON sessions (user_id);
 CREATE INDEX sessions_expires_at ON sessions (expires_at);
 
 -- Refresh tokens are stored only as the hex SHA-256 of the token. A used token keeps its
--- row so that a second use is detected as reuse; successor_sealed holds the sealed
+-- row so that a second use is detected as reuse. successor_sealed contains the sealed
 -- successor token for a short grace window when a client retries a refresh.
 CREATE TABLE refresh_tokens (
     id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -134,7 +134,7 @@ CREATE TABLE service_clients (
 );
 
 -- An append-only record of security-relevant changes: who (actor) did what (event) to
--- which object (subject). details never holds a secret.
+-- which object (subject). details never contains a secret.
 CREATE TABLE audit_events (
     id      bigserial PRIMARY KEY,
     at      timestamptz NOT NULL DEFAULT now(),
@@ -148,7 +148,7 @@ CREATE INDEX audit_events_at ON audit_events (at);
 CREATE INDEX audit_events_subject ON audit_events (subject, at);
 
 -- Messages written in the same transaction as the change that causes them (such as
--- password-reset e-mails) and delivered afterwards; sent_at is set once delivered.
+-- password-reset e-mails) and delivered afterwards. sent_at is set once delivered.
 CREATE TABLE outbox (
     id         bigserial PRIMARY KEY,
     kind       text NOT NULL,

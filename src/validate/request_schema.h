@@ -38,7 +38,7 @@ typedef struct lk_field_rule {
 
 /* Which body encodings an endpoint accepts. */
 #define LK_BODY_JSON 1u
-#define LK_BODY_FORM 2u /* application/x-www-form-urlencoded; every field arrives as a string */
+#define LK_BODY_FORM 2u /* application/x-www-form-urlencoded: text values, converted per field type */
 
 typedef struct lk_request_schema {
     const lk_field_rule_t *fields;
@@ -64,8 +64,9 @@ typedef struct lk_validation_result {
 /*
  * Validates a body. `content_type` is the request's Content-Type header value, or NULL;
  * parameters such as "; charset=utf-8" are allowed. On success returns 0 and stores a new
- * JSON object in `object` (form bodies are converted to an object of strings) that holds
- * only declared fields. On failure returns -1, fills `result` and leaves `object` NULL.
+ * JSON object in `object` that holds only declared fields. Form bodies become an object
+ * of strings, except that fields declared as integer or boolean hold the parsed number or
+ * true/false. On failure returns -1, fills `result` and leaves `object` NULL.
  */
 __attribute__((warn_unused_result)) int lk_request_validate(const lk_request_schema_t *schema,
                                                             const char *content_type,
@@ -76,5 +77,12 @@ __attribute__((warn_unused_result)) int lk_request_validate(const lk_request_sch
 
 /* Returns the string value of a validated field, or NULL when absent. */
 const char *lk_request_string(const json_t *object, const char *name);
+
+/* Returns true when `text` has exactly one '@', a local part of 1 to 64 bytes, a domain
+ * without empty labels, no white space or control characters and at most 254 bytes. */
+bool lk_format_is_email(const char *text, size_t length);
+
+/* Returns true for the canonical 8-4-4-4-12 form in hexadecimal digits of either case. */
+bool lk_format_is_uuid(const char *text, size_t length);
 
 #endif

@@ -1,7 +1,7 @@
 # Writes OUTPUT, a C source that defines lk_migrations[] from the INPUTS SQL files.
 # Each entry holds the version (the number that starts the file name), the file name
 # and the SQL text, in the order of INPUTS (sorted by the caller).
-set(content "/* Generated from sql/*.sql by cmake/embed_migrations.cmake; do not edit. */\n")
+set(content "/* Generated from the sql directory by cmake/embed_migrations.cmake; do not edit. */\n")
 string(APPEND content "#include \"store/migrations.h\"\n\n")
 string(APPEND content "const lk_migration_t lk_migrations[] = {\n")
 set(count 0)

@@ -1,0 +1,24 @@
+/*
+ * State shared by every thread of a running server: the immutable configuration, the
+ * worker pool, the current key ring and the master key. Created once by lk_serve before
+ * the event loops start and destroyed after they have all stopped.
+ */
+#ifndef LK_HTTP_APP_H
+#define LK_HTTP_APP_H
+
+#include "config/config.h"
+#include "crypto/master_key.h"
+#include "keys/key_source.h"
+#include "work/worker_pool.h"
+
+#include <stdatomic.h>
+
+typedef struct lk_app {
+    const lk_config_t *config;
+    lk_worker_pool_t *workers;
+    lk_key_source_t *keys;
+    lk_master_key_t *master_key;
+    atomic_long requests_in_flight;
+} lk_app_t;
+
+#endif

@@ -1,0 +1,67 @@
+/* The route table and dispatch; see router.h. */
+#include "http/router.h"
+
+#include "http/handlers/handlers.h"
+#include "http/respond.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const lk_route_t routes[] = {
+    {"POST", "/v1/login", lk_handle_login},
+    {"POST", "/v1/token/verify", lk_handle_token_verify},
+    {"POST", "/oauth/introspect", lk_handle_token_verify},
+    {"GET", "/.well-known/jwks.json", lk_handle_jwks},
+    {"GET", "/.well-known/openid-configuration", lk_handle_openid_configuration},
+    {"GET", "/healthz", lk_handle_healthz},
+    {"GET", "/readyz", lk_handle_readyz},
+};
+
+static bool iovec_equals(h2o_iovec_t value, const char *text)
+{
+    size_t length = strlen(text);
+    return value.len == length && memcmp(value.base, text, length) == 0;
+}
+
+/* Answers 405 with the methods that the path does accept. */
+static void respond_method_not_allowed(lk_request_t *request, const char *path)
+{
+    char allow[64] = "";
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(routes[i].path, path) != 0)
+            continue;
+        if (allow[0] != '\0')
+            strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
+        strncat(allow, routes[i].method, sizeof(allow) - strlen(allow) - 1);
+    }
+    lk_response_header(request, "allow", allow);
+
+    char detail[160];
+    snprintf(detail, sizeof(detail), "%s accepts only %s.", path, allow);
+    lk_respond_problem(request, 405, "method-not-allowed", "Method not allowed", detail);
+}
+
+void lk_router_dispatch(lk_request_t *request)
+{
+    h2o_req_t *req = request->req;
+    const lk_route_t *path_match = NULL;
+
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (!iovec_equals(req->path_normalized, routes[i].path))
+            continue;
+        path_match = &routes[i];
+        if (iovec_equals(req->method, routes[i].method)) {
+            request->route = routes[i].path;
+            routes[i].handler(request);
+            return;
+        }
+    }
+
+    if (path_match != NULL) {
+        request->route = path_match->path;
+        respond_method_not_allowed(request, path_match->path);
+        return;
+    }
+    lk_respond_problem(request, 404, "not-found", "Not found",
+                       "No endpoint exists at this path. See the API reference for the paths.");
+}

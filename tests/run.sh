@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# Runs latchkey's whole test suite: builds the project, runs the unit tests, starts a
+# throwaway PostgreSQL, Redis and `latchkey serve`, runs the integration tests and the
+# jose interop test against them, and checks the server's log.
+#
+# Usage: bash tests/run.sh                     (normal build in ./build)
+#        LATCHKEY_SANITIZE=1 bash tests/run.sh (ASan and UBSan build in ./build-san)
+#
+# Run it as root (as CI does) or as a developer who can use sudo for the package install.
+# It listens on 127.0.0.1 only: PostgreSQL on 54329, Redis on 56379 and latchkey on 18443
+# (LK_TEST_PG_PORT, LK_TEST_REDIS_PORT and LK_TEST_HTTPS_PORT override them), and keeps its
+# servers' data and logs in tests/.run/<mode> (or LK_RUN_DIR). LK_BUILD_DIR overrides the
+# build directory. The last line of output is "N passed, N failed"; the exit status is
+# non-zero if anything failed.
+set -uo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root" || exit 1
+LK_LOG_TAG="run.sh"
+# shellcheck source=tests/lib/services.sh
+source "$repo_root/tests/lib/services.sh"
+
+if [ "${LATCHKEY_SANITIZE:-0}" = "1" ]; then
+    mode="sanitize"
+    build_dir="${LK_BUILD_DIR:-$repo_root/build-san}"
+    sanitize_option="ON"
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+else
+    mode="normal"
+    build_dir="${LK_BUILD_DIR:-$repo_root/build}"
+    sanitize_option="OFF"
+fi
+run_dir="${LK_RUN_DIR:-$repo_root/tests/.run/$mode}"
+pg_port="${LK_TEST_PG_PORT:-54329}"
+redis_port="${LK_TEST_REDIS_PORT:-56379}"
+https_port="${LK_TEST_HTTPS_PORT:-18443}"
+
+passed=0
+failed=0
+failures=()
+
+pass() {
+    passed=$((passed + $1))
+}
+
+fail() {
+    failed=$((failed + 1))
+    failures+=("$1")
+    lk_log "FAILED: $1"
+}
+
+print_summary() {
+    local failure
+    echo
+    echo "== summary ($mode build)"
+    for failure in "${failures[@]}"; do
+        echo "failed: $failure"
+    done
+    echo "$passed passed, $failed failed"
+}
+
+# Stops the servers and prints the summary; called on every exit.
+finish() {
+    lk_stop_all
+    print_summary
+}
+
+# Records a failure that makes the remaining steps pointless, then exits.
+abort_run() {
+    fail "$1"
+    exit 1
+}
+
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+# Runs ctest for LABEL and adds its test counts to the totals. ctest's own summary line
+# ("100% tests passed, 0 tests failed out of 7") is the source of the counts.
+run_ctest() {
+    local label="$1" timeout="$2" output="$run_dir/ctest-$1.log" status summary total failed_count
+    ctest --test-dir "$build_dir" -L "$label" --output-on-failure --timeout "$timeout" 2>&1 | tee "$output"
+    status=${PIPESTATUS[0]}
+
+    summary="$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$output" | tail -n 1)"
+    if [ -z "$summary" ]; then
+        if grep -q "No tests were found" "$output"; then
+            lk_log "no $label tests were found"
+            [ "$status" -eq 0 ] && return 0
+        fi
+        fail "ctest -L $label exited $status without a summary"
+        return
+    fi
+    total="$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")"
+    failed_count="$(sed -E 's/.*, ([0-9]+) tests? failed.*/\1/' <<<"$summary")"
+    pass $((total - failed_count))
+    if [ "$failed_count" -gt 0 ]; then
+        failed=$((failed + failed_count - 1))
+        fail "$failed_count $label test program(s): $(grep -E '^\s+[0-9]+ - ' "$output" | sed -E 's/^\s+[0-9]+ - //; s/ \(.*//' | tr '\n' ' ')"
+    elif [ "$status" -ne 0 ]; then
+        fail "ctest -L $label exited $status"
+    fi
+}
+
+# Runs the jose interop test and adds its "N passed, N failed" counts to the totals.
+run_interop() {
+    local output="$run_dir/interop.log" status summary
+    if ! (cd tests/interop && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) >"$run_dir/npm-ci.log" 2>&1; then
+        cat "$run_dir/npm-ci.log" >&2
+        fail "npm ci in tests/interop"
+        return
+    fi
+    NODE_EXTRA_CA_CERTS="$LK_TEST_CA_FILE" node tests/interop/verify-token.mjs 2>&1 | tee "$output"
+    status=${PIPESTATUS[0]}
+
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$output" | tail -n 1)"
+    if [ -z "$summary" ]; then
+        fail "interop test exited $status without a summary"
+        return
+    fi
+    pass "${summary%% passed*}"
+    if [ "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" -gt 0 ] || [ "$status" -ne 0 ]; then
+        fail "interop test: $summary"
+    fi
+}
+
+# Passes if no line of the server log contains any of the strings in PATTERN_FILE.
+check_log_excludes() {
+    local description="$1" pattern_file="$2" matches
+    if [ ! -s "$pattern_file" ]; then
+        fail "log check '$description' has nothing to look for ($pattern_file is empty)"
+        return
+    fi
+    matches="$(grep -c -F -f "$pattern_file" "$LK_TEST_SERVER_LOG")"
+    if [ "$matches" -eq 0 ]; then
+        pass 1
+    else
+        fail "server log contains $description on $matches line(s)"
+    fi
+}
+
+# Checks the log of the stopped server: no secret in it, one complete JSON line per
+# request, a ready line, and no sanitizer report.
+check_server_log() {
+    local log="$LK_TEST_SERVER_LOG" secrets="$run_dir/secret-strings.txt" count
+
+    printf '%s\n' "$LK_TEST_USER_PASSWORD" "$LK_TEST_DISABLED_PASSWORD" "$TEST_CLI_PASSWORD" \
+        "not the password 4" "x-password-1" "another long password 913" "wrong password 1" >"$secrets"
+    check_log_excludes "a test password" "$secrets"
+
+    # Whole tokens, and the signature segment of each access token on its own.
+    { cat "$run_dir/issued-tokens.txt" 2>/dev/null
+      grep -F . "$run_dir/issued-tokens.txt" 2>/dev/null | awk -F. 'NF == 3 { print $3 }'; } >"$run_dir/token-strings.txt"
+    check_log_excludes "an issued token" "$run_dir/token-strings.txt"
+
+    tr -d '\n' <"$LATCHKEY_MASTER_KEY_FILE" >"$run_dir/master-key-strings.txt"
+    echo >>"$run_dir/master-key-strings.txt"
+    check_log_excludes "the master key" "$run_dir/master-key-strings.txt"
+
+    if grep -q '"msg":"ready:' "$log"; then pass 1; else fail "server log has no ready: line"; fi
+
+    count="$(grep -v -c '^[[:space:]]*{' "$log")"
+    if [ "$count" -eq 0 ]; then pass 1; else fail "server log has $count line(s) that are not JSON objects"; fi
+
+    count="$(jq -R -c 'fromjson? | select(.msg == "request")' "$log" | wc -l)"
+    if [ "$count" -gt 0 ]; then pass 1; else fail "server log has no request lines"; fi
+    count="$(jq -R -c 'fromjson? | select(.msg == "request")
+        | select((has("method") and has("route") and has("status") and has("duration_ms")
+                  and has("request_id") and has("client_ip") and has("user_id")) | not)' "$log" | wc -l)"
+    if [ "$count" -eq 0 ]; then pass 1; else fail "$count request log line(s) lack method, route, status, duration_ms, request_id, client_ip or user_id"; fi
+
+    count="$(grep -c -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log")"
+    if [ "$count" -eq 0 ]; then pass 1; else fail "server log has $count sanitizer report line(s)"; fi
+}
+
+echo "== install dependencies"
+bash deploy/install-deps.sh || abort_run "deploy/install-deps.sh"
+
+echo "== build ($mode) in $build_dir"
+cmake -S "$repo_root" -B "$build_dir" -DLATCHKEY_SANITIZE="$sanitize_option" >/dev/null || abort_run "cmake configure"
+cmake --build "$build_dir" -j "$(nproc)" || abort_run "cmake build"
+latchkey="$build_dir/latchkey"
+
+lk_services_init "$run_dir"
+rm -f "$run_dir"/*.log "$run_dir/issued-tokens.txt"
+
+echo "== unit tests"
+run_ctest unit 600
+
+echo "== start PostgreSQL, Redis and latchkey"
+database_url="$(lk_pg_start "$pg_port")" || abort_run "start PostgreSQL on port $pg_port"
+redis_url="$(lk_redis_start "$redis_port")" || abort_run "start Redis on port $redis_port"
+lk_make_cert "$run_dir/tls" || abort_run "create the test certificate"
+lk_make_master_key "$run_dir/master.key" || abort_run "create the master key"
+
+export LATCHKEY_DATABASE_URL="$database_url"
+export LATCHKEY_REDIS_URL="$redis_url"
+export LATCHKEY_MASTER_KEY_FILE="$run_dir/master.key"
+export LATCHKEY_ISSUER="https://127.0.0.1:$https_port"
+export LATCHKEY_AUDIENCE="latchkey-tests"
+export LATCHKEY_LISTEN="https://127.0.0.1:$https_port"
+export LATCHKEY_TLS_CERT_FILE="$run_dir/tls/cert.pem"
+export LATCHKEY_TLS_KEY_FILE="$run_dir/tls/key.pem"
+export LATCHKEY_THREADS=2
+export LATCHKEY_LOG_LEVEL=debug
+
+random_password() {
+    openssl rand -base64 24 | tr -d '/+=\n'
+}
+export LK_TEST_BASE_URL="https://127.0.0.1:$https_port"
+export LK_TEST_CA_FILE="$LATCHKEY_TLS_CERT_FILE"
+export LK_TEST_USER_EMAIL="user@example.test"
+export LK_TEST_USER_PASSWORD="user-$(random_password)"
+export LK_TEST_DISABLED_EMAIL="disabled@example.test"
+export LK_TEST_DISABLED_PASSWORD="disabled-$(random_password)"
+export LK_TEST_ISSUER="$LATCHKEY_ISSUER"
+export LK_TEST_AUDIENCE="$LATCHKEY_AUDIENCE"
+export LK_TEST_DATABASE_URL="$database_url"
+export LK_TEST_REDIS_URL="$redis_url"
+export LK_TEST_SERVER_LOG="$run_dir/server.log"
+export LK_TEST_RUN_DIR="$run_dir"
+export LK_TEST_LATCHKEY="$latchkey"
+TEST_CLI_PASSWORD="unused-$(random_password)"
+
+"$latchkey" migrate || abort_run "latchkey migrate"
+"$latchkey" keys create --activate >/dev/null || abort_run "latchkey keys create --activate"
+printf '%s\n' "$LK_TEST_USER_PASSWORD" | "$latchkey" users create "$LK_TEST_USER_EMAIL" >/dev/null ||
+    abort_run "latchkey users create $LK_TEST_USER_EMAIL"
+printf '%s\n' "$LK_TEST_DISABLED_PASSWORD" | "$latchkey" users create "$LK_TEST_DISABLED_EMAIL" >/dev/null ||
+    abort_run "latchkey users create $LK_TEST_DISABLED_EMAIL"
+"$latchkey" users disable "$LK_TEST_DISABLED_EMAIL" || abort_run "latchkey users disable $LK_TEST_DISABLED_EMAIL"
+
+: >"$LK_TEST_SERVER_LOG"
+lk_serve_start main "$latchkey" "$LK_TEST_SERVER_LOG" "$LK_TEST_BASE_URL" "$LK_TEST_CA_FILE" ||
+    abort_run "start latchkey serve"
+
+echo "== integration tests"
+run_ctest integration 180
+
+echo "== interop test (jose)"
+run_interop
+
+echo "== server shutdown and log"
+serve_status=0
+lk_serve_stop main || serve_status=$?
+if [ "$serve_status" -eq 0 ]; then
+    pass 1
+else
+    fail "latchkey serve exited $serve_status after SIGTERM (expected 0); see $LK_TEST_SERVER_LOG"
+    tail -n 30 "$LK_TEST_SERVER_LOG" >&2
+fi
+check_server_log
+
+[ "$failed" -eq 0 ]

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Starts a local latchkey development stack and runs `latchkey serve` in the foreground on
+# https://localhost:8443 until Ctrl-C, which also stops the stack's PostgreSQL and Redis.
+#
+# It installs the dependencies, builds into ./build, and keeps everything else in ./.stack
+# (git-ignored): PostgreSQL on 127.0.0.1:55432, Redis on 127.0.0.1:56380, a self-signed
+# certificate, the master key and the logs. The first run creates an active ES256 signing
+# key and the user demo@example.com, whose random password it prints once. Later runs keep
+# the database, keys and user, so the stack is safe to start again.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+LK_LOG_TAG="dev-stack"
+# shellcheck source=tests/lib/services.sh
+source "$repo_root/tests/lib/services.sh"
+
+stack_dir="$repo_root/.stack"
+build_dir="$repo_root/build"
+pg_port=55432
+redis_port=56380
+demo_email="demo@example.com"
+
+bash deploy/install-deps.sh
+cmake -S "$repo_root" -B "$build_dir" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target latchkey
+latchkey="$build_dir/latchkey"
+
+lk_services_init "$stack_dir"
+trap lk_stop_all EXIT
+trap 'exit 130' INT TERM
+
+export LATCHKEY_DATABASE_URL
+LATCHKEY_DATABASE_URL="$(lk_pg_resume "$pg_port" || lk_pg_start "$pg_port")"
+export LATCHKEY_REDIS_URL
+LATCHKEY_REDIS_URL="$(lk_redis_start "$redis_port")"
+lk_make_cert "$stack_dir/tls"
+lk_make_master_key "$stack_dir/master.key"
+
+export LATCHKEY_MASTER_KEY_FILE="$stack_dir/master.key"
+export LATCHKEY_TLS_CERT_FILE="$stack_dir/tls/cert.pem"
+export LATCHKEY_TLS_KEY_FILE="$stack_dir/tls/key.pem"
+export LATCHKEY_ISSUER="${LATCHKEY_ISSUER:-https://localhost:8443}"
+export LATCHKEY_AUDIENCE="${LATCHKEY_AUDIENCE:-latchkey-dev}"
+export LATCHKEY_LISTEN="${LATCHKEY_LISTEN:-https://127.0.0.1:8443}"
+
+"$latchkey" migrate
+
+if ! "$latchkey" keys list --json | jq -e '(if type == "array" then . else .keys end) | any(.state == "active")' >/dev/null; then
+    "$latchkey" keys create --activate
+fi
+
+# The demo user is created once, and its password is printed then and stored nowhere. The
+# marker sits beside the database cluster, so a recreated cluster gets a new demo user.
+demo_marker="$(dirname "$(cat "$stack_dir/postgres.datadir")")/demo-user-created"
+if [ ! -f "$demo_marker" ]; then
+    demo_password="$(openssl rand -base64 18 | tr -d '/+=\n')"
+    if printf '%s\n' "$demo_password" | "$latchkey" users create "$demo_email" >/dev/null; then
+        echo
+        echo "Created the demo user. This password is shown only once:"
+        echo "    email:    $demo_email"
+        echo "    password: $demo_password"
+        echo
+    else
+        lk_log "creating $demo_email failed; if it exists already, set its password again or remove $stack_dir"
+        exit 1
+    fi
+    unset demo_password
+    touch "$demo_marker"
+fi
+
+cat <<INFO
+latchkey is starting on https://localhost:8443 (CA certificate: $stack_dir/tls/cert.pem)
+    curl --cacert $stack_dir/tls/cert.pem https://localhost:8443/readyz
+Press Ctrl-C to stop latchkey, PostgreSQL and Redis.
+INFO
+"$latchkey" serve

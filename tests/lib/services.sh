@@ -128,6 +128,17 @@ local all all              trust
 host  all all 127.0.0.1/32 trust
 HBA
 
+    lk_pg_ctl_start "$data_dir" "$port" || return 1
+
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "CREATE ROLE $dbname LOGIN" -c "CREATE DATABASE $dbname OWNER $dbname" >/dev/null || return 1
+    echo "postgresql://$dbname@127.0.0.1:$port/$dbname"
+}
+
+# Starts the cluster in DATA_DIR on 127.0.0.1:PORT with its socket beside DATA_DIR.
+lk_pg_ctl_start() {
+    local data_dir="$1" port="$2" base
+    base="$(dirname "$data_dir")"
     if ! lk_as_pg_user "$LK_PG_BIN_DIR/pg_ctl" -D "$data_dir" -l "$base/postgres.log" -w -t 30 \
         -o "-p $port -k $base -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null; then
@@ -135,13 +146,20 @@ HBA
         tail -n 20 "$base/postgres.log" >&2
         return 1
     fi
+}
 
-    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
-        -c "CREATE ROLE $dbname LOGIN" -c "CREATE DATABASE $dbname OWNER $dbname" >/dev/null || return 1
+# Starts again the cluster that lk_pg_start created in this run directory earlier, keeping
+# its data, and prints its connection URI. Returns 1 if there is no such cluster.
+lk_pg_resume() {
+    local port="$1" dbname="${2:-latchkey}" data_dir
+    [ -f "$LK_RUN_DIR/postgres.datadir" ] || return 1
+    data_dir="$(cat "$LK_RUN_DIR/postgres.datadir")"
+    [ -f "$data_dir/PG_VERSION" ] || return 1
+    lk_pg_ctl_start "$data_dir" "$port" || return 1
     echo "postgresql://$dbname@127.0.0.1:$port/$dbname"
 }
 
-# Stops the cluster started by lk_pg_start, if it runs.
+# Stops the cluster started by lk_pg_start or lk_pg_resume, if it runs.
 lk_pg_stop() {
     local data_dir
     [ -f "$LK_RUN_DIR/postgres.datadir" ] || return 0
@@ -150,7 +168,6 @@ lk_pg_stop() {
         lk_as_pg_user "$LK_PG_BIN_DIR/pg_ctl" -D "$data_dir" -m fast -w -t 30 stop >/dev/null 2>&1 ||
             lk_log "pg_ctl stop failed for $data_dir"
     fi
-    rm -f "$LK_RUN_DIR/postgres.datadir"
 }
 
 # Starts a throwaway Redis server on 127.0.0.1:PORT without persistence, waits until it

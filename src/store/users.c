@@ -1,6 +1,8 @@
 /* Users in PostgreSQL: creation, lookup by email, password-hash updates, disabling. */
 #include "store/users.h"
 
+#include "store/audit.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -59,15 +61,11 @@ static int normalize_checked(const char *email, char output[LK_EMAIL_MAX_LENGTH 
     return 0;
 }
 
-lk_store_result_t lk_store_user_create(PGconn *connection, const char *email,
-                                       const char *password_hash, char id[37],
-                                       int64_t *created_at)
+/* Inserts the users row. Part of lk_store_user_create. */
+static lk_store_result_t insert_user(PGconn *connection, const char *email,
+                                     const char *normalized, const char *password_hash,
+                                     char id[37], int64_t *created_at)
 {
-    char normalized[LK_EMAIL_MAX_LENGTH + 1];
-    id[0] = '\0';
-    if (normalize_checked(email, normalized) != 0 || strlen(email) > LK_EMAIL_MAX_LENGTH)
-        return LK_STORE_ERROR;
-
     const char *values[] = {email, normalized, password_hash};
     PGresult *result = lk_db_query(
         connection,
@@ -81,6 +79,38 @@ lk_store_result_t lk_store_user_create(PGconn *connection, const char *email,
     if (status == LK_STORE_OK && created_at != NULL)
         *created_at = lk_db_get_int64(result, 0, 1);
     PQclear(result);
+    return status;
+}
+
+/* Commits when `status` is LK_STORE_OK, else rolls back. Returns the final status. */
+static lk_store_result_t finish_transaction(PGconn *connection, lk_store_result_t status)
+{
+    if (status == LK_STORE_OK)
+        status = lk_db_commit(connection);
+    if (status != LK_STORE_OK)
+        lk_db_rollback(connection);
+    return status;
+}
+
+lk_store_result_t lk_store_user_create(PGconn *connection, const char *email,
+                                       const char *password_hash, const char *actor,
+                                       char id[37], int64_t *created_at)
+{
+    char normalized[LK_EMAIL_MAX_LENGTH + 1];
+    id[0] = '\0';
+    if (normalize_checked(email, normalized) != 0 || strlen(email) > LK_EMAIL_MAX_LENGTH)
+        return LK_STORE_ERROR;
+
+    lk_store_result_t status = lk_db_begin(connection);
+    if (status != LK_STORE_OK)
+        return status;
+
+    status = insert_user(connection, email, normalized, password_hash, id, created_at);
+    if (status == LK_STORE_OK)
+        status = lk_store_audit(connection, "user.created", actor, id, NULL);
+    status = finish_transaction(connection, status);
+    if (status != LK_STORE_OK)
+        id[0] = '\0';
     return status;
 }
 
@@ -159,7 +189,7 @@ static lk_store_result_t mark_disabled(PGconn *connection, const char *normalize
 }
 
 lk_store_result_t lk_store_user_disable(PGconn *connection, const char *email,
-                                        char user_id[37])
+                                        const char *actor, char user_id[37])
 {
     char normalized[LK_EMAIL_MAX_LENGTH + 1];
     if (normalize_checked(email, normalized) != 0)
@@ -180,11 +210,10 @@ lk_store_result_t lk_store_user_disable(PGconn *connection, const char *email,
                                1, values, PGRES_COMMAND_OK, "revoke sessions of disabled user");
     }
     if (status == LK_STORE_OK)
-        status = lk_db_commit(connection);
-    if (status != LK_STORE_OK) {
-        lk_db_rollback(connection);
+        status = lk_store_audit(connection, "user.disabled", actor, id, NULL);
+    status = finish_transaction(connection, status);
+    if (status != LK_STORE_OK)
         return status;
-    }
 
     if (user_id != NULL)
         memcpy(user_id, id, sizeof id);

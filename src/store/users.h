@@ -30,14 +30,15 @@ void lk_email_normalize(const char *email, char *output, size_t size);
 size_t lk_email_normalized_length(const char *email);
 
 /*
- * Inserts a user with an Argon2id `password_hash` and stores the new id in `id` and,
- * when `created_at` is not NULL, the creation time in seconds since the epoch.
- * Returns LK_STORE_CONFLICT when a user with the same normalized email exists and
- * LK_STORE_ERROR for an email that is empty or longer than LK_EMAIL_MAX_LENGTH.
+ * Inserts a user with an Argon2id `password_hash` and the audit event "user.created" by
+ * `actor`, in one transaction. Stores the new id in `id` and, when `created_at` is not
+ * NULL, the creation time in seconds since the epoch. Returns LK_STORE_CONFLICT when a
+ * user with the same normalized email exists and LK_STORE_ERROR for an email that is
+ * empty or longer than LK_EMAIL_MAX_LENGTH.
  */
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_user_create(
-    PGconn *connection, const char *email, const char *password_hash, char id[37],
-    int64_t *created_at);
+    PGconn *connection, const char *email, const char *password_hash, const char *actor,
+    char id[37], int64_t *created_at);
 
 /*
  * A user as login needs it. It contains the password hash, so the caller wipes it with
@@ -70,13 +71,13 @@ __attribute__((warn_unused_result)) lk_store_result_t lk_store_user_replace_pass
     const char *new_hash);
 
 /*
- * Disables the user with this email and revokes all of their open sessions (reason
- * "user_disabled"), in one transaction. Disabling a disabled user succeeds and keeps
- * the first disabled_at. Stores the user id in `user_id` when it is not NULL.
- * Returns LK_STORE_NOT_FOUND when no user has this email.
+ * Disables the user with this email, revokes all of their open sessions (reason
+ * "user_disabled") and inserts the audit event "user.disabled" by `actor`, in one
+ * transaction. Disabling a disabled user succeeds and keeps the first disabled_at.
+ * Stores the user id in `user_id` when it is not NULL. Returns LK_STORE_NOT_FOUND when
+ * no user has this email. Access tokens already issued stay valid until they expire.
  */
-__attribute__((warn_unused_result)) lk_store_result_t lk_store_user_disable(PGconn *connection,
-                                                                            const char *email,
-                                                                            char user_id[37]);
+__attribute__((warn_unused_result)) lk_store_result_t lk_store_user_disable(
+    PGconn *connection, const char *email, const char *actor, char user_id[37]);
 
 #endif

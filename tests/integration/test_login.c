@@ -350,12 +350,15 @@ static void fill_template(const char *template, const char *email_address, char 
     out[used] = '\0';
 }
 
-static void check_validation_case(const struct validation_case *case_)
+/* Sends CASE_ and returns 0 if the server rejected it as expected, or 1 after printing why
+ * not, so that one run reports every case that fails. */
+static int check_validation_case(const struct validation_case *case_)
 {
     char body[512];
     struct lk_test_request request = {.method = "POST", .path = "/v1/login", .content_type = case_->content_type};
     struct lk_test_response response;
     json_t *problem;
+    int failures = 0;
 
     fill_template(case_->body, lk_test_env("LK_TEST_USER_EMAIL"), body, sizeof(body));
     request.body = body;
@@ -363,24 +366,31 @@ static void check_validation_case(const struct validation_case *case_)
     lk_test_send(&request, &response);
 
     if (response.status != case_->expected_status) {
-        fail_msg("%s: status %ld, expected %ld: %.300s", case_->name, response.status,
-                 case_->expected_status, response.body);
+        print_error("%s: status %ld, expected %ld: %.300s\n", case_->name, response.status,
+                    case_->expected_status, response.body);
+        lk_test_response_dispose(&response);
+        return 1;
     }
     problem = lk_test_assert_problem(&response, case_->expected_status);
     if (case_->expected_field != NULL && !lk_test_problem_names_field(problem, case_->expected_field)) {
-        fail_msg("%s: the problem's errors do not name \"%s\": %.300s", case_->name,
-                 case_->expected_field, response.body);
+        print_error("%s: the problem's errors do not name \"%s\": %.300s\n", case_->name,
+                    case_->expected_field, response.body);
+        failures = 1;
     }
     json_decref(problem);
     lk_test_response_dispose(&response);
+    return failures;
 }
 
 static void test_login_rejects_invalid_input(void **state)
 {
+    int failures = 0;
+
     (void)state;
     for (size_t i = 0; i < sizeof(validation_cases) / sizeof(validation_cases[0]); i++) {
-        check_validation_case(&validation_cases[i]);
+        failures += check_validation_case(&validation_cases[i]);
     }
+    assert_int_equal(failures, 0);
 }
 
 static void test_login_rejects_oversized_body(void **state)

@@ -271,7 +271,6 @@ static void test_malformed_tokens_are_inactive(void **state)
 {
     static const char *const malformed[] = {
         "not-a-token",
-        "",
         "a.b.c",
         "...",
         "eyJhbGciOiJFUzI1NiJ9.e30",
@@ -282,6 +281,34 @@ static void test_malformed_tokens_are_inactive(void **state)
     for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
         assert_inactive(malformed[i], malformed[i]);
     }
+}
+
+static void test_empty_token_is_invalid_request(void **state)
+{
+    struct lk_test_response response;
+    json_t *problem;
+
+    (void)state;
+    lk_test_post_json("/v1/token/verify", "{\"token\":\"\"}", &response);
+
+    problem = lk_test_assert_problem(&response, 400);
+    assert_true(lk_test_problem_names_field(problem, "token"));
+    json_decref(problem);
+    lk_test_response_dispose(&response);
+}
+
+static void test_missing_token_is_invalid_request(void **state)
+{
+    struct lk_test_response response;
+    json_t *problem;
+
+    (void)state;
+    lk_test_post_json("/v1/token/verify", "{}", &response);
+
+    problem = lk_test_assert_problem(&response, 400);
+    assert_true(lk_test_problem_names_field(problem, "token"));
+    json_decref(problem);
+    lk_test_response_dispose(&response);
 }
 
 static void test_refresh_token_is_not_an_access_token(void **state)
@@ -301,6 +328,8 @@ int main(void)
         cmocka_unit_test(test_flipped_signature_is_inactive),
         cmocka_unit_test(test_changed_payload_is_inactive),
         cmocka_unit_test(test_malformed_tokens_are_inactive),
+        cmocka_unit_test(test_empty_token_is_invalid_request),
+        cmocka_unit_test(test_missing_token_is_invalid_request),
         cmocka_unit_test(test_refresh_token_is_not_an_access_token),
     };
 

@@ -9,7 +9,7 @@
 # 127.0.0.1 only.
 
 LK_PG_BIN_DIR="${LK_PG_BIN_DIR:-/usr/lib/postgresql/15/bin}"
-LK_RUN_DIR=""
+LK_SERVICES_DIR=""
 LK_STARTED_SERVES=()
 
 lk_log() {
@@ -19,9 +19,9 @@ lk_log() {
 # Creates RUN_DIR (if needed) and stops any server that an interrupted earlier run left
 # behind in it, so that a rerun starts from the same state as a first run.
 lk_services_init() {
-    LK_RUN_DIR="$1"
-    mkdir -p "$LK_RUN_DIR"
-    LK_RUN_DIR="$(cd "$LK_RUN_DIR" && pwd)"
+    LK_SERVICES_DIR="$1"
+    mkdir -p "$LK_SERVICES_DIR"
+    LK_SERVICES_DIR="$(cd "$LK_SERVICES_DIR" && pwd)"
     lk_stop_stale
 }
 
@@ -63,7 +63,7 @@ lk_stop_pid() {
 # Stops the servers recorded in the run directory by an earlier run that did not clean up.
 lk_stop_stale() {
     local pid_file pid
-    for pid_file in "$LK_RUN_DIR"/serve-*.pid; do
+    for pid_file in "$LK_SERVICES_DIR"/serve-*.pid; do
         [ -f "$pid_file" ] || continue
         pid="$(cat "$pid_file")"
         if lk_pid_is "$pid" latchkey; then
@@ -72,13 +72,13 @@ lk_stop_stale() {
         fi
         rm -f "$pid_file"
     done
-    if [ -f "$LK_RUN_DIR/redis.pid" ]; then
-        pid="$(cat "$LK_RUN_DIR/redis.pid")"
+    if [ -f "$LK_SERVICES_DIR/redis.pid" ]; then
+        pid="$(cat "$LK_SERVICES_DIR/redis.pid")"
         if lk_pid_is "$pid" redis-server; then
             lk_log "stopping redis-server (pid $pid) left by an earlier run"
             lk_stop_pid "$pid"
         fi
-        rm -f "$LK_RUN_DIR/redis.pid"
+        rm -f "$LK_SERVICES_DIR/redis.pid"
     fi
     lk_pg_stop
 }
@@ -104,7 +104,7 @@ lk_pg_start() {
         return 1
     fi
 
-    base="$LK_RUN_DIR/postgres"
+    base="$LK_SERVICES_DIR/postgres"
     mkdir -p "$base"
     if [ "$(id -u)" -eq 0 ]; then
         chown postgres: "$base"
@@ -115,12 +115,12 @@ lk_pg_start() {
     fi
     data_dir="$base/data"
     rm -rf "$data_dir"
-    echo "$data_dir" >"$LK_RUN_DIR/postgres.datadir"
+    echo "$data_dir" >"$LK_SERVICES_DIR/postgres.datadir"
 
     if ! lk_as_pg_user "$LK_PG_BIN_DIR/initdb" -D "$data_dir" -U postgres -A trust \
-        -E UTF8 --locale=C.UTF-8 >"$LK_RUN_DIR/postgres-initdb.log" 2>&1; then
+        -E UTF8 --locale=C.UTF-8 >"$LK_SERVICES_DIR/postgres-initdb.log" 2>&1; then
         lk_log "initdb failed:"
-        tail -n 20 "$LK_RUN_DIR/postgres-initdb.log" >&2
+        tail -n 20 "$LK_SERVICES_DIR/postgres-initdb.log" >&2
         return 1
     fi
     lk_as_pg_user tee "$data_dir/pg_hba.conf" >/dev/null <<'HBA'
@@ -152,8 +152,8 @@ lk_pg_ctl_start() {
 # its data, and prints its connection URI. Returns 1 if there is no such cluster.
 lk_pg_resume() {
     local port="$1" dbname="${2:-latchkey}" data_dir
-    [ -f "$LK_RUN_DIR/postgres.datadir" ] || return 1
-    data_dir="$(cat "$LK_RUN_DIR/postgres.datadir")"
+    [ -f "$LK_SERVICES_DIR/postgres.datadir" ] || return 1
+    data_dir="$(cat "$LK_SERVICES_DIR/postgres.datadir")"
     [ -f "$data_dir/PG_VERSION" ] || return 1
     lk_pg_ctl_start "$data_dir" "$port" || return 1
     echo "postgresql://$dbname@127.0.0.1:$port/$dbname"
@@ -162,8 +162,8 @@ lk_pg_resume() {
 # Stops the cluster started by lk_pg_start or lk_pg_resume, if it runs.
 lk_pg_stop() {
     local data_dir
-    [ -f "$LK_RUN_DIR/postgres.datadir" ] || return 0
-    data_dir="$(cat "$LK_RUN_DIR/postgres.datadir")"
+    [ -f "$LK_SERVICES_DIR/postgres.datadir" ] || return 0
+    data_dir="$(cat "$LK_SERVICES_DIR/postgres.datadir")"
     if [ -f "$data_dir/postmaster.pid" ]; then
         lk_as_pg_user "$LK_PG_BIN_DIR/pg_ctl" -D "$data_dir" -m fast -w -t 30 stop >/dev/null 2>&1 ||
             lk_log "pg_ctl stop failed for $data_dir"
@@ -173,14 +173,14 @@ lk_pg_stop() {
 # Starts a throwaway Redis server on 127.0.0.1:PORT without persistence, waits until it
 # answers PING, and prints its URL on standard output.
 lk_redis_start() {
-    local port="$1" dir="$LK_RUN_DIR/redis" waited=0
+    local port="$1" dir="$LK_SERVICES_DIR/redis" waited=0
     if lk_port_in_use "$port"; then
         lk_log "port $port is already in use; stop whatever listens there or choose another port"
         return 1
     fi
     mkdir -p "$dir"
     redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-        --pidfile "$LK_RUN_DIR/redis.pid" --dir "$dir" --logfile "$dir/redis.log" || return 1
+        --pidfile "$LK_SERVICES_DIR/redis.pid" --dir "$dir" --logfile "$dir/redis.log" || return 1
     until [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = "PONG" ]; do
         if [ "$waited" -ge 100 ]; then
             lk_log "Redis did not answer PING within 10s:"
@@ -196,12 +196,12 @@ lk_redis_start() {
 # Stops the Redis server started by lk_redis_start, if it runs.
 lk_redis_stop() {
     local pid
-    [ -f "$LK_RUN_DIR/redis.pid" ] || return 0
-    pid="$(cat "$LK_RUN_DIR/redis.pid")"
+    [ -f "$LK_SERVICES_DIR/redis.pid" ] || return 0
+    pid="$(cat "$LK_SERVICES_DIR/redis.pid")"
     if lk_pid_is "$pid" redis-server; then
         lk_stop_pid "$pid"
     fi
-    rm -f "$LK_RUN_DIR/redis.pid"
+    rm -f "$LK_SERVICES_DIR/redis.pid"
 }
 
 # Writes a self-signed P-256 certificate for localhost and 127.0.0.1 to DIR/cert.pem and
@@ -231,7 +231,7 @@ lk_serve_start() {
     local name="$1" binary="$2" log="$3" base_url="$4" ca_file="$5" pid waited=0
     "$binary" serve </dev/null >>"$log" 2>&1 &
     pid=$!
-    echo "$pid" >"$LK_RUN_DIR/serve-$name.pid"
+    echo "$pid" >"$LK_SERVICES_DIR/serve-$name.pid"
     LK_STARTED_SERVES+=("$name")
 
     until curl -fsS -o /dev/null --max-time 2 --cacert "$ca_file" "$base_url/healthz" 2>/dev/null; do
@@ -254,7 +254,7 @@ lk_serve_start() {
 # (and a sanitizer build can report leaks), and waits for it. Returns its exit status,
 # or 0 if it was not running.
 lk_serve_stop() {
-    local name="$1" pid_file="$LK_RUN_DIR/serve-$1.pid" pid status=0
+    local name="$1" pid_file="$LK_SERVICES_DIR/serve-$1.pid" pid status=0
     [ -f "$pid_file" ] || return 0
     pid="$(cat "$pid_file")"
     rm -f "$pid_file"
@@ -267,7 +267,7 @@ lk_serve_stop() {
 # Stops every server this script started. Safe to call more than once.
 lk_stop_all() {
     local name
-    [ -n "$LK_RUN_DIR" ] || return 0
+    [ -n "$LK_SERVICES_DIR" ] || return 0
     for name in "${LK_STARTED_SERVES[@]}"; do
         lk_serve_stop "$name" || true
     done

@@ -86,6 +86,22 @@ static void free_password(char *password)
 }
 
 /*
+ * Logs server notices (such as "relation already exists, skipping") as log lines instead
+ * of libpq's default of printing them raw on standard error. Warnings are logged at warn
+ * level and every other notice at debug level.
+ */
+static void on_notice(void *context, const PGresult *result)
+{
+    (void)context;
+    const char *severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *message = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    bool warning = severity != NULL && strcmp(severity, "WARNING") == 0;
+
+    lk_log(warning ? LK_LOG_WARN : LK_LOG_DEBUG, "database notice: %s: %s",
+           severity != NULL ? severity : "NOTICE", message != NULL ? message : "");
+}
+
+/*
  * Opens the connection with latchkey's defaults placed before the expanded URL, so that
  * parameters in the URL take precedence over them.
  */
@@ -115,6 +131,8 @@ PGconn *lk_db_connect(const char *url, char *error, size_t error_size)
         sodium_memzero(line, sizeof line);
         PQfinish(connection);
         connection = NULL;
+    } else {
+        PQsetNoticeReceiver(connection, on_notice, NULL);
     }
 
     free_password(password);

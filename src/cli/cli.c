@@ -138,8 +138,7 @@ void lk_cli_print_usage(FILE *stream)
           "\n"
           "--json prints one JSON document on standard output instead of text.\n"
           "Exit status: 0 success, 1 a failure the message explains how to fix, 2 usage error.\n"
-          "\n"
-          "Configuration comes from environment variables:\n",
+          "\n",
           stream);
     lk_config_print_help(stream);
 }

@@ -1,0 +1,205 @@
+/* The configuration variables and the checks for their string values. */
+#include "config/config_table.h"
+
+#include "config/cidr.h"
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_THREADS 256
+#define MIN_DEFAULT_WORKERS 4
+
+static bool has_control_or_space(const char *value)
+{
+    for (const unsigned char *c = (const unsigned char *)value; *c != '\0'; c++) {
+        if (*c <= 0x20 || *c == 0x7F) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool starts_with(const char *value, const char *prefix)
+{
+    return strncmp(value, prefix, strlen(prefix)) == 0;
+}
+
+/* libpq's own parser decides, so whatever it accepts at connect time is accepted here.
+ * Its error message is not shown because it may quote a password. */
+static int check_database_url(const char *value, char *problem, size_t size)
+{
+    char *message = NULL;
+    PQconninfoOption *options = PQconninfoParse(value, &message);
+
+    PQfreemem(message);
+    if (options == NULL) {
+        snprintf(problem, size, "expected a libpq connection string such as "
+                                "postgresql://latchkey@localhost/latchkey");
+        return -1;
+    }
+    PQconninfoFree(options);
+    return 0;
+}
+
+/* Accepts redis:// with a non-empty host and unix:// with an absolute socket path. The
+ * port and database number are checked by the Redis adapter when it connects. */
+static int check_redis_url(const char *value, char *problem, size_t size)
+{
+    bool valid = false;
+
+    if (starts_with(value, "redis://")) {
+        const char *host = value + strlen("redis://");
+        const char *at = strrchr(host, '@');
+        host = at != NULL ? at + 1 : host;
+        valid = *host != '\0' && *host != '/' && *host != ':';
+    } else if (starts_with(value, "unix://")) {
+        valid = value[strlen("unix://")] == '/' && value[strlen("unix://") + 1] != '\0';
+    }
+
+    if (!valid || has_control_or_space(value)) {
+        snprintf(problem, size, "expected redis://HOST:PORT/DB or unix:///PATH/TO/SOCKET");
+        return -1;
+    }
+    return 0;
+}
+
+/* The issuer is compared byte for byte by token verifiers, so it must be a plain https
+ * URL: a host, an optional port and path, no user information, query or fragment. Plain
+ * http is rejected even for localhost. */
+static int check_issuer(const char *value, char *problem, size_t size)
+{
+    const char *host = value + strlen("https://");
+    size_t host_length = strcspn(host, "/");
+    bool valid = starts_with(value, "https://") && host_length > 0 && *host != ':' &&
+                 memchr(host, '@', host_length) == NULL && strpbrk(value, "?#") == NULL &&
+                 !has_control_or_space(value);
+
+    if (!valid) {
+        snprintf(problem, size, "expected an https:// URL without query or fragment, such as "
+                                "https://auth.example.com");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_audience(const char *value, char *problem, size_t size)
+{
+    if (has_control_or_space(value)) {
+        snprintf(problem, size, "expected an audience without spaces or control characters, "
+                                "such as https://api.example.com");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_trusted_proxies(const char *value, char *problem, size_t size)
+{
+    return lk_cidr_list_check(value, problem, size);
+}
+
+/* The number of online CPUs, within 1 to MAX_THREADS. */
+static int64_t default_threads(const lk_config_t *config)
+{
+    (void)config;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1) {
+        return 1;
+    }
+    return cpus > MAX_THREADS ? MAX_THREADS : cpus;
+}
+
+/* Twice the event-loop threads, at least MIN_DEFAULT_WORKERS, so that Argon2 hashing and
+ * blocking calls have room next to the loops. */
+static int64_t default_workers(const lk_config_t *config)
+{
+    int64_t workers = 2 * (int64_t)config->threads;
+    if (workers < MIN_DEFAULT_WORKERS) {
+        return MIN_DEFAULT_WORKERS;
+    }
+    return workers > MAX_THREADS ? MAX_THREADS : workers;
+}
+
+#define FIELD(name) offsetof(lk_config_t, name)
+
+/* The order matters: LATCHKEY_LISTEN comes before the TLS files, whose requirement depends
+ * on it, and LATCHKEY_THREADS before LATCHKEY_WORKERS, whose default depends on it. */
+const lk_config_variable_t lk_config_variables[] = {
+    {.name = "LATCHKEY_DATABASE_URL", .type = LK_CONFIG_STRING, .offset = FIELD(database_url),
+     .required_by = LK_NEED_DATABASE, .sensitive = true, .check = check_database_url,
+     .redact = lk_config_redact_database_url,
+     .missing_hint = "set it to a libpq connection string such as "
+                     "postgresql://latchkey@localhost/latchkey",
+     .help = "PostgreSQL connection string or URI (libpq syntax)."},
+    {.name = "LATCHKEY_REDIS_URL", .type = LK_CONFIG_STRING, .offset = FIELD(redis_url),
+     .required_by = LK_NEED_REDIS, .sensitive = true, .check = check_redis_url,
+     .redact = lk_config_redact_redis_url,
+     .missing_hint = "set it to a Redis URL such as redis://localhost:6379/0",
+     .help = "Redis server: redis://[USER:PASSWORD@]HOST:PORT/DB or unix:///PATH/TO/SOCKET."},
+    {.name = "LATCHKEY_MASTER_KEY_FILE", .type = LK_CONFIG_FILE_PATH,
+     .offset = FIELD(master_key_file), .required_by = LK_NEED_MASTER_KEY,
+     .missing_hint = "set it to the path of a file holding the base64 32-byte master key",
+     .help = "File holding the base64 32-byte master key that seals private signing keys."},
+    {.name = "LATCHKEY_ISSUER", .type = LK_CONFIG_STRING, .offset = FIELD(issuer),
+     .required_by = LK_NEED_SERVE, .check = check_issuer,
+     .missing_hint = "set it to this service's public https URL, such as https://auth.example.com",
+     .help = "\"iss\" claim of issued tokens: an https URL without query or fragment."},
+    {.name = "LATCHKEY_AUDIENCE", .type = LK_CONFIG_STRING, .offset = FIELD(audience),
+     .required_by = LK_NEED_SERVE, .check = check_audience,
+     .missing_hint = "set it to the default \"aud\" of access tokens, such as "
+                     "https://api.example.com",
+     .help = "Default \"aud\" claim of access tokens."},
+    {.name = "LATCHKEY_LISTEN", .type = LK_CONFIG_LISTEN_LIST, .offset = FIELD(listeners),
+     .default_value = "https://0.0.0.0:8443",
+     .help = "Comma-separated listeners, https://ADDR:PORT or http://ADDR:PORT (plain HTTP "
+             "only behind a TLS-terminating proxy); IPv6 in brackets, such as "
+             "https://[::1]:8443."},
+    {.name = "LATCHKEY_TLS_CERT_FILE", .type = LK_CONFIG_FILE_PATH,
+     .offset = FIELD(tls_cert_file), .required_with_https = true,
+     .missing_hint = "set it to a PEM certificate chain file, or use only http:// listeners",
+     .help = "PEM certificate chain for the https listeners."},
+    {.name = "LATCHKEY_TLS_KEY_FILE", .type = LK_CONFIG_FILE_PATH, .offset = FIELD(tls_key_file),
+     .required_with_https = true,
+     .missing_hint = "set it to the PEM private key file of the certificate",
+     .help = "PEM private key for the https listeners."},
+    {.name = "LATCHKEY_ADMIN_LISTEN", .type = LK_CONFIG_ADDRESS, .offset = FIELD(admin_listen),
+     .help = "http://ADDR:PORT of the admin listener serving /metrics. Off when unset."},
+    {.name = "LATCHKEY_THREADS", .type = LK_CONFIG_INT, .offset = FIELD(threads),
+     .default_function = default_threads, .default_help = "number of online CPUs",
+     .minimum = 1, .maximum = MAX_THREADS, .help = "Event-loop threads."},
+    {.name = "LATCHKEY_WORKERS", .type = LK_CONFIG_INT, .offset = FIELD(workers),
+     .default_function = default_workers, .default_help = "2 x LATCHKEY_THREADS, at least 4",
+     .minimum = 1, .maximum = MAX_THREADS,
+     .help = "Worker threads for password hashing, database and Redis calls."},
+    {.name = "LATCHKEY_ACCESS_TOKEN_TTL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(access_token_ttl), .default_value = "900", .minimum = 60, .maximum = 86400,
+     .help = "Lifetime of access tokens, in seconds."},
+    {.name = "LATCHKEY_REFRESH_TOKEN_TTL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(refresh_token_ttl), .default_value = "2592000", .minimum = 300,
+     .maximum = 31536000,
+     .help = "Absolute lifetime of a session and its refresh tokens, in seconds."},
+    {.name = "LATCHKEY_REFRESH_IDLE_TIMEOUT", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(refresh_idle_timeout), .default_value = "604800", .minimum = 300,
+     .maximum = 31536000,
+     .help = "Seconds a session may go unused before its refresh token expires; at most "
+             "LATCHKEY_REFRESH_TOKEN_TTL."},
+    {.name = "LATCHKEY_TRUSTED_PROXIES", .type = LK_CONFIG_STRING,
+     .offset = FIELD(trusted_proxies), .check = check_trusted_proxies,
+     .help = "Comma-separated CIDRs of proxies whose X-Forwarded-For is believed. None when "
+             "unset."},
+    {.name = "LATCHKEY_LOG_LEVEL", .type = LK_CONFIG_LOG_LEVEL, .offset = FIELD(log_level),
+     .default_value = "info", .help = "Minimum log level: debug, info, warn or error."},
+    {.name = "LATCHKEY_JWKS_MAX_AGE", .type = LK_CONFIG_SECONDS, .offset = FIELD(jwks_max_age),
+     .default_value = "300", .minimum = 0, .maximum = 86400,
+     .help = "Cache-Control max-age of the JWKS, in seconds."},
+    {.name = "LATCHKEY_KEY_RELOAD_INTERVAL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(key_reload_interval), .default_value = "30", .minimum = 1, .maximum = 3600,
+     .help = "Seconds between periodic reloads of the signing keys."},
+    {.name = "LATCHKEY_MAX_BODY_BYTES", .type = LK_CONFIG_BYTES, .offset = FIELD(max_body_bytes),
+     .default_value = "16384", .minimum = 1024, .maximum = 1048576,
+     .help = "Largest accepted request body, in bytes."},
+};
+
+const size_t lk_config_variable_count = sizeof lk_config_variables / sizeof lk_config_variables[0];

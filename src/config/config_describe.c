@@ -18,7 +18,7 @@ static void format_listeners(const lk_config_t *config, char *output, size_t siz
     output[0] = '\0';
     for (size_t i = 0; i < config->listener_count && used < size; i++) {
         char address[96];
-        lk_listen_address_format(&config->listeners[i], address, sizeof address);
+        lk_listen_address_to_url(&config->listeners[i], address, sizeof address);
         int written = snprintf(output + used, size - used, "%s%s", i > 0 ? "," : "", address);
         used += written > 0 ? (size_t)written : 0;
     }
@@ -60,7 +60,7 @@ static json_t *value_as_json(const lk_config_t *config, const lk_config_variable
         if (!config->admin_listen_enabled) {
             return json_null();
         }
-        lk_listen_address_format(&config->admin_listen, text, sizeof text);
+        lk_listen_address_to_url(&config->admin_listen, text, sizeof text);
         return json_string(text);
     case LK_CONFIG_LOG_LEVEL:
         return json_string(lk_log_level_name(config->log_level));

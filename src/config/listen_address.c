@@ -209,7 +209,7 @@ int lk_listen_list_parse(const char *text, lk_listen_address_t *addresses, size_
     }
 }
 
-void lk_listen_address_format(const lk_listen_address_t *address, char *output, size_t size)
+void lk_listen_address_to_url(const lk_listen_address_t *address, char *output, size_t size)
 {
     bool ipv6 = strchr(address->host, ':') != NULL;
 

@@ -28,6 +28,6 @@ __attribute__((warn_unused_result)) int lk_listen_list_parse(const char *text,
                                                              char *problem, size_t problem_size);
 
 /* Writes an address back in its URL form ("https://[::1]:8443"). */
-void lk_listen_address_format(const lk_listen_address_t *address, char *output, size_t size);
+void lk_listen_address_to_url(const lk_listen_address_t *address, char *output, size_t size);
 
 #endif

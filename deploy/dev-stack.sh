@@ -2,8 +2,8 @@
 # Starts a local latchkey development stack and runs `latchkey serve` in the foreground on
 # https://localhost:8443 until Ctrl-C, which also stops the stack's PostgreSQL and Redis.
 #
-# It installs the dependencies, builds into ./build, and keeps everything else in ./.stack
-# (git-ignored): PostgreSQL on 127.0.0.1:55432, Redis on 127.0.0.1:56380, a self-signed
+# It installs the dependencies, builds into ./build (or LK_BUILD_DIR), and keeps everything
+# else in ./.stack (git-ignored): PostgreSQL on 127.0.0.1:55432, Redis on 127.0.0.1:56380, a self-signed
 # certificate, the master key and the logs. The first run creates an active ES256 signing
 # key and the user demo@example.com, whose random password it prints once. Later runs keep
 # the database, keys and user, so the stack is safe to start again.
@@ -16,7 +16,7 @@ LK_LOG_TAG="dev-stack"
 source "$repo_root/tests/lib/services.sh"
 
 stack_dir="$repo_root/.stack"
-build_dir="$repo_root/build"
+build_dir="${LK_BUILD_DIR:-$repo_root/build}"
 pg_port=55432
 redis_port=56380
 demo_email="demo@example.com"

@@ -90,7 +90,8 @@ void lk_log_fields(lk_log_level_t level, json_t *fields)
     json_object_update(line, fields);
     json_decref(fields);
 
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII |
+                                    JSON_REAL_PRECISION(9));
     json_decref(line);
     if (text == NULL)
         return;

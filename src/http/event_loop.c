@@ -146,20 +146,39 @@ static int64_t monotonic_milliseconds(void)
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* Stops accepting, asks connections to close, and runs until every request has finished. */
-static void drain(lk_event_loop_t *loop)
+/* True while any of the context's timers still has entries (connections or GOAWAY resends). */
+static bool has_pending_timers(h2o_context_t *context)
+{
+    h2o_timeout_t *timers[] = {
+        &context->zero_timeout,         &context->one_sec_timeout,
+        &context->hundred_ms_timeout,   &context->handshake_timeout,
+        &context->http1.req_timeout,    &context->http2.idle_timeout,
+        &context->http2.graceful_shutdown_timeout, &context->proxy.io_timeout,
+    };
+    for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
+        if (!h2o_linklist_is_empty(&timers[i]->_entries))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Stops accepting, asks connections to close, and runs until every request has finished
+ * and h2o has closed its connections (HTTP/2 resends GOAWAY after a second), or until the
+ * drain timeout. Returns true when the context is idle and may be disposed.
+ */
+static bool drain(lk_event_loop_t *loop)
 {
     close_listener_handles(loop);
     h2o_context_request_shutdown(&loop->context);
 
     int64_t deadline = monotonic_milliseconds() + DRAIN_TIMEOUT_MS;
-    while (atomic_load(&loop->app->requests_in_flight) > 0 &&
+    while ((atomic_load(&loop->app->requests_in_flight) > 0 ||
+            has_pending_timers(&loop->context)) &&
            monotonic_milliseconds() < deadline)
         h2o_evloop_run(loop->context.loop, 100);
 
-    /* A few more turns let closing connections finish their shutdown. */
-    for (int i = 0; i < 5; i++)
-        h2o_evloop_run(loop->context.loop, 10);
+    return !has_pending_timers(&loop->context);
 }
 
 static void *run_event_loop(void *argument)
@@ -169,7 +188,10 @@ static void *run_event_loop(void *argument)
     while (!atomic_load(loop->stopping))
         h2o_evloop_run(loop->context.loop, INT32_MAX);
 
-    drain(loop);
+    loop->drained = drain(loop);
+    if (!loop->drained)
+        lk_log_warn("shutdown: event loop %zu still had open connections after %d ms",
+                    loop->index, DRAIN_TIMEOUT_MS);
     return NULL;
 }
 
@@ -198,6 +220,7 @@ int lk_event_loop_start(lk_event_loop_t *loop, size_t index, const lk_event_loop
         return -1;
     }
     loop->started = true;
+    loop->started_once = true;
     return 0;
 }
 
@@ -215,6 +238,10 @@ void lk_event_loop_join(lk_event_loop_t *loop)
 
 void lk_event_loop_dispose(lk_event_loop_t *loop)
 {
+    /* h2o aborts when a context with live connections is disposed, so an undrained loop
+     * is left to the process exit instead. */
+    if (loop->started_once && !loop->drained)
+        return;
     h2o_evloop_t *evloop = loop->context.loop;
     h2o_multithread_unregister_receiver(loop->context.queue, &loop->replies);
     h2o_multithread_unregister_receiver(loop->context.queue, &loop->wakeups);

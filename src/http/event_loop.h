@@ -27,6 +27,8 @@ struct lk_event_loop {
     size_t index;
     pthread_t thread;
     bool started;
+    bool started_once;
+    bool drained; /* every connection closed, so the context may be disposed */
     lk_app_t *app;
     atomic_bool *stopping;
     h2o_accept_ctx_t accept_tls;

@@ -56,8 +56,7 @@ void lk_request_log_write(const lk_request_t *request, int status)
         json_object_set_new(fields, "path", printable_text(req->path_normalized));
     json_object_set_new(fields, "status", json_integer(status));
     json_object_set_new(fields, "duration_ms",
-                        json_real((double)(long)(elapsed_milliseconds(&request->started) * 1000) /
-                                  1000.0));
+                        json_real(elapsed_milliseconds(&request->started)));
     json_object_set_new(fields, "request_id", json_string(request->request_id));
     json_object_set_new(fields, "client_ip", string_or_null(request->client_ip));
     json_object_set_new(fields, "user_id", string_or_null(request->user_id));

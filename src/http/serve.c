@@ -8,6 +8,7 @@
 #include "http/tls.h"
 #include "keys/key_refresher.h"
 #include "keys/keyring_loader.h"
+#include "passwords/password_hash.h"
 #include "store/db.h"
 
 #include <openssl/opensslv.h>
@@ -258,6 +259,13 @@ static int start(lk_server_t *server)
         return -1;
     }
 
+    /* The dummy hash for unknown accounts is made now, so that the first failed login
+     * costs the same as every other. */
+    lk_password_params_t password_params = lk_password_params_default();
+    if (lk_password_dummy_hash(&password_params) == NULL) {
+        lk_log_error("start-up failed: cannot compute the dummy password hash (out of memory?)");
+        return -1;
+    }
     configure_h2o(server);
     return start_loops(server);
 }

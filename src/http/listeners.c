@@ -1,6 +1,8 @@
 /* Listening sockets; see listeners.h. */
 #include "http/listeners.h"
 
+#include "config/listen_address.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -11,13 +13,6 @@
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 1024
-
-void lk_listen_address_format(const lk_listen_address_t *address, char *output, size_t size)
-{
-    bool ipv6 = strchr(address->host, ':') != NULL;
-    snprintf(output, size, "%s://%s%s%s:%u", address->tls ? "https" : "http", ipv6 ? "[" : "",
-             address->host, ipv6 ? "]" : "", address->port);
-}
 
 static int bind_and_listen(const struct addrinfo *info)
 {
@@ -42,7 +37,7 @@ static int bind_and_listen(const struct addrinfo *info)
 int lk_listener_open(const lk_listen_address_t *address, char *error, size_t error_size)
 {
     char text[128];
-    lk_listen_address_format(address, text, sizeof(text));
+    lk_listen_address_to_url(address, text, sizeof(text));
 
     char port[8];
     snprintf(port, sizeof(port), "%u", address->port);

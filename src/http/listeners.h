@@ -13,7 +13,4 @@
 __attribute__((warn_unused_result)) int lk_listener_open(const lk_listen_address_t *address,
                                                          char *error, size_t error_size);
 
-/* Formats "https://127.0.0.1:8443" into `output`. */
-void lk_listen_address_format(const lk_listen_address_t *address, char *output, size_t size);
-
 #endif

@@ -5,6 +5,7 @@
 #include "http/app.h"
 #include "http/event_loop.h"
 #include "http/listeners.h"
+#include "config/listen_address.h"
 #include "http/tls.h"
 #include "keys/key_refresher.h"
 #include "keys/keyring_loader.h"
@@ -82,7 +83,7 @@ static int open_listeners(lk_server_t *server)
 
         if (!config->listeners[i].tls) {
             char text[128];
-            lk_listen_address_format(&config->listeners[i], text, sizeof(text));
+            lk_listen_address_to_url(&config->listeners[i], text, sizeof(text));
             lk_log_warn("plain HTTP listener on %s: use it only behind a TLS-terminating "
                         "proxy",
                         text);
@@ -142,7 +143,7 @@ static void log_ready(const lk_server_t *server)
     char addresses[LK_MAX_LISTENERS * 72] = "";
     for (size_t i = 0; i < server->config->listener_count; i++) {
         char text[72];
-        lk_listen_address_format(&server->config->listeners[i], text, sizeof(text));
+        lk_listen_address_to_url(&server->config->listeners[i], text, sizeof(text));
         if (i > 0)
             strncat(addresses, ", ", sizeof(addresses) - strlen(addresses) - 1);
         strncat(addresses, text, sizeof(addresses) - strlen(addresses) - 1);

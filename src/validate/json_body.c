@@ -6,6 +6,30 @@
 #include "validate/body_parsing.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/*
+ * Names the repeated key. jansson 2.14 detects the duplicate right after lexing the key,
+ * so its error text ends with "near '\"KEY\"'" quoting that key and nothing else; the
+ * name is then sanitised like any client-supplied field name.
+ */
+static void reject_duplicate_key(const json_error_t *error, lk_validation_result_t *result)
+{
+    char key[sizeof result->errors[0].field] = "";
+    const char *start = strstr(error->text, "near '\"");
+    if (start != NULL) {
+        start += strlen("near '\"");
+        const char *end = strstr(start, "\"'");
+        size_t length = end != NULL ? (size_t)(end - start) : 0;
+        if (length >= sizeof(key))
+            length = sizeof(key) - 1;
+        memcpy(key, start, length);
+        key[length] = '\0';
+    }
+
+    lk_validation_reject(result, 400, "The request body contains a duplicate key.", NULL);
+    lk_validation_add_error(result, key, strlen(key), "duplicate key");
+}
 
 /*
  * Fills `result` from a jansson error. The error text is not copied because it quotes
@@ -25,8 +49,7 @@ static void reject_parse_error(const json_error_t *error, lk_validation_result_t
                              "strings must not contain \\u0000");
         return;
     case json_error_duplicate_key:
-        lk_validation_reject(result, 400, "The request body contains a duplicate key.",
-                             "duplicate key");
+        reject_duplicate_key(error, result);
         return;
     default:
         snprintf(detail, sizeof detail, "The request body is not valid JSON (line %d, column %d).",

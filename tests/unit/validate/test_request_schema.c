@@ -114,8 +114,8 @@ static const body_case_t cases[] = {
 
     /* Encoding and shape of the body. */
     {"duplicate key", &json_schema, JSON,
-     BODY("{\"email\":\"a@example.com\",\"password\":\"a\",\"password\":\"b\"}"), 400, "",
-     "duplicate key"},
+     BODY("{\"email\":\"a@example.com\",\"password\":\"a\",\"password\":\"b\"}"), 400,
+     "password", "duplicate key"},
     {"invalid UTF-8 in string", &json_schema, JSON,
      BODY("{\"email\":\"a@example.com\",\"password\":\"p\xffw\"}"), 400, "", "invalid UTF-8"},
     {"overlong UTF-8 in string", &json_schema, JSON,

@@ -25,6 +25,7 @@ if [ "${LATCHKEY_SANITIZE:-0}" = "1" ]; then
     build_dir="${LK_BUILD_DIR:-$repo_root/build-san}"
     sanitize_option="ON"
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export LSAN_OPTIONS="suppressions=$repo_root/tests/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 else
     mode="normal"

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -243,8 +244,14 @@ void lk_event_loop_dispose(lk_event_loop_t *loop)
     if (loop->started_once && !loop->drained)
         return;
     h2o_evloop_t *evloop = loop->context.loop;
+    h2o_multithread_queue_t *queue = loop->context.queue;
     h2o_multithread_unregister_receiver(loop->context.queue, &loop->replies);
     h2o_multithread_unregister_receiver(loop->context.queue, &loop->wakeups);
     h2o_context_dispose(&loop->context);
+
+    /* h2o_context_dispose closes the queue's socket, which the evloop frees only on its
+     * next turn; in h2o 2.2.5 the evloop flavour never frees the queue struct itself. */
+    h2o_evloop_run(evloop, 0);
+    free(queue);
     h2o_evloop_destroy(evloop);
 }

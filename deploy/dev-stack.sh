@@ -44,6 +44,19 @@ export LATCHKEY_ISSUER="${LATCHKEY_ISSUER:-https://localhost:8443}"
 export LATCHKEY_AUDIENCE="${LATCHKEY_AUDIENCE:-latchkey-dev}"
 export LATCHKEY_LISTEN="${LATCHKEY_LISTEN:-https://127.0.0.1:8443}"
 
+# The same settings for a second terminal: `source .stack/env` before running latchkey
+# commands against this stack. The file holds paths and addresses, no secrets.
+cat > "$stack_dir/env" <<ENV
+export LATCHKEY_DATABASE_URL='$LATCHKEY_DATABASE_URL'
+export LATCHKEY_REDIS_URL='$LATCHKEY_REDIS_URL'
+export LATCHKEY_MASTER_KEY_FILE='$LATCHKEY_MASTER_KEY_FILE'
+export LATCHKEY_TLS_CERT_FILE='$LATCHKEY_TLS_CERT_FILE'
+export LATCHKEY_TLS_KEY_FILE='$LATCHKEY_TLS_KEY_FILE'
+export LATCHKEY_ISSUER='$LATCHKEY_ISSUER'
+export LATCHKEY_AUDIENCE='$LATCHKEY_AUDIENCE'
+export LATCHKEY_LISTEN='$LATCHKEY_LISTEN'
+ENV
+
 "$latchkey" migrate
 
 if ! "$latchkey" keys list --json | jq -e '(if type == "array" then . else .keys end) | any(.state == "active")' >/dev/null; then

@@ -127,16 +127,16 @@ run_interop() {
 
 # Passes if no line of the server log contains any of the strings in PATTERN_FILE.
 check_log_excludes() {
-    local description="$1" pattern_file="$2" matches
+    local log="$1" description="$2" pattern_file="$3" matches
     if [ ! -s "$pattern_file" ]; then
         fail "log check '$description' has nothing to look for ($pattern_file is empty)"
         return
     fi
-    matches="$(grep -c -F -f "$pattern_file" "$LK_TEST_SERVER_LOG")"
+    matches="$(grep -c -F -f "$pattern_file" "$log")"
     if [ "$matches" -eq 0 ]; then
         pass 1
     else
-        fail "server log contains $description on $matches line(s)"
+        fail "$log contains $description on $matches line(s)"
     fi
 }
 
@@ -144,36 +144,36 @@ check_log_excludes() {
 # request, a ready line, and no sanitizer report. A request that matched no route is
 # logged with its path in place of the route.
 check_server_log() {
-    local log="$LK_TEST_SERVER_LOG" secrets="$run_dir/secret-strings.txt" count
+    local log="$1" secrets="$run_dir/secret-strings.txt" count
 
     printf '%s\n' "$LK_TEST_USER_PASSWORD" "$LK_TEST_DISABLED_PASSWORD" "$TEST_CLI_PASSWORD" \
         "not the password 4" "x-password-1" "another long password 913" "wrong password 1" >"$secrets"
-    check_log_excludes "a test password" "$secrets"
+    check_log_excludes "$log" "a test password" "$secrets"
 
     # Whole tokens, and the signature segment of each access token on its own.
     { cat "$run_dir/issued-tokens.txt" 2>/dev/null
       grep -F . "$run_dir/issued-tokens.txt" 2>/dev/null | awk -F. 'NF == 3 { print $3 }'; } >"$run_dir/token-strings.txt"
-    check_log_excludes "an issued token" "$run_dir/token-strings.txt"
+    check_log_excludes "$log" "an issued token" "$run_dir/token-strings.txt"
 
     tr -d '\n' <"$LATCHKEY_MASTER_KEY_FILE" >"$run_dir/master-key-strings.txt"
     echo >>"$run_dir/master-key-strings.txt"
-    check_log_excludes "the master key" "$run_dir/master-key-strings.txt"
+    check_log_excludes "$log" "the master key" "$run_dir/master-key-strings.txt"
 
     count="$(jq -R -c 'fromjson? | select(.msg | type == "string" and startswith("ready:"))' "$log" | wc -l)"
-    if [ "$count" -eq 1 ]; then pass 1; else fail "server log has $count ready: lines, expected 1"; fi
+    if [ "$count" -eq 1 ]; then pass 1; else fail "$log has $count ready: lines, expected 1"; fi
 
     count="$(grep -v -c '^[[:space:]]*{' "$log")"
-    if [ "$count" -eq 0 ]; then pass 1; else fail "server log has $count line(s) that are not JSON objects"; fi
+    if [ "$count" -eq 0 ]; then pass 1; else fail "$log has $count line(s) that are not JSON objects"; fi
 
     count="$(jq -R -c 'fromjson? | select(.msg == "request")' "$log" | wc -l)"
-    if [ "$count" -gt 0 ]; then pass 1; else fail "server log has no request lines"; fi
+    if [ "$count" -gt 0 ]; then pass 1; else fail "$log has no request lines"; fi
     count="$(jq -R -c 'fromjson? | select(.msg == "request")
         | select((has("method") and (has("route") or has("path")) and has("status") and has("duration_ms")
                   and has("request_id") and has("client_ip") and has("user_id")) | not)' "$log" | wc -l)"
-    if [ "$count" -eq 0 ]; then pass 1; else fail "$count request log line(s) lack method, route or path, status, duration_ms, request_id, client_ip or user_id"; fi
+    if [ "$count" -eq 0 ]; then pass 1; else fail "$log: $count request log line(s) lack method, route or path, status, duration_ms, request_id, client_ip or user_id"; fi
 
     count="$(grep -c -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log")"
-    if [ "$count" -eq 0 ]; then pass 1; else fail "server log has $count sanitizer report line(s)"; fi
+    if [ "$count" -eq 0 ]; then pass 1; else fail "$log has $count sanitizer report line(s)"; fi
 }
 
 echo "== install dependencies"
@@ -211,6 +211,10 @@ random_password() {
     openssl rand -base64 24 | tr -d '/+=\n'
 }
 export LK_TEST_BASE_URL="https://127.0.0.1:$https_port"
+# A second instance on the next port shares PostgreSQL, Redis and the keys, as instances
+# behind a load balancer do; tests of cross-instance behaviour use both.
+export LK_TEST_SECOND_BASE_URL="https://127.0.0.1:$((https_port + 1))"
+export LK_TEST_SECOND_SERVER_LOG="$run_dir/server-second.log"
 export LK_TEST_CA_FILE="$LATCHKEY_TLS_CERT_FILE"
 export LK_TEST_USER_EMAIL="user@example.test"
 export LK_TEST_USER_PASSWORD="user-$(random_password)"
@@ -236,6 +240,10 @@ printf '%s\n' "$LK_TEST_DISABLED_PASSWORD" | "$latchkey" users create "$LK_TEST_
 : >"$LK_TEST_SERVER_LOG"
 lk_serve_start main "$latchkey" "$LK_TEST_SERVER_LOG" "$LK_TEST_BASE_URL" "$LK_TEST_CA_FILE" ||
     abort_run "start latchkey serve"
+: >"$LK_TEST_SECOND_SERVER_LOG"
+LATCHKEY_LISTEN="$LK_TEST_SECOND_BASE_URL" lk_serve_start second "$latchkey" \
+    "$LK_TEST_SECOND_SERVER_LOG" "$LK_TEST_SECOND_BASE_URL" "$LK_TEST_CA_FILE" ||
+    abort_run "start the second latchkey serve"
 
 echo "== integration tests"
 run_ctest integration 180
@@ -243,15 +251,18 @@ run_ctest integration 180
 echo "== interop test (jose)"
 run_interop
 
-echo "== server shutdown and log"
-serve_status=0
-lk_serve_stop main || serve_status=$?
-if [ "$serve_status" -eq 0 ]; then
-    pass 1
-else
-    fail "latchkey serve exited $serve_status after SIGTERM (expected 0); see $LK_TEST_SERVER_LOG"
-    tail -n 30 "$LK_TEST_SERVER_LOG" >&2
-fi
-check_server_log
+echo "== server shutdown and logs"
+for instance in main second; do
+    if [ "$instance" = main ]; then log="$LK_TEST_SERVER_LOG"; else log="$LK_TEST_SECOND_SERVER_LOG"; fi
+    serve_status=0
+    lk_serve_stop "$instance" || serve_status=$?
+    if [ "$serve_status" -eq 0 ]; then
+        pass 1
+    else
+        fail "latchkey serve ($instance) exited $serve_status after SIGTERM (expected 0); see $log"
+        tail -n 30 "$log" >&2
+    fi
+    check_server_log "$log"
+done
 
 [ "$failed" -eq 0 ]

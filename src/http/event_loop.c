@@ -34,7 +34,7 @@ static void on_accept(h2o_socket_t *listener, const char *error)
 static void on_wakeup(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     (void)receiver;
-    (void)messages; /* wake-ups carry no message; the stop flag says what to do */
+    (void)messages; /* wake-ups carry no message because the stop flag tells the loop what to do */
 }
 
 /* Accepts a client's X-Request-Id of 1..64 characters from [A-Za-z0-9._-]. */
@@ -83,7 +83,7 @@ static void assign_client_ip(lk_request_t *request)
                   sizeof(request->client_ip));
 }
 
-/* Runs when h2o frees the request: a job still in flight must not answer it any more. */
+/* Runs when h2o frees the request: a job still in flight must not respond to it any more. */
 static void on_request_disposed(void *data)
 {
     lk_request_t *request = data;
@@ -164,7 +164,7 @@ static bool has_pending_timers(h2o_context_t *context)
 }
 
 /*
- * Stops accepting, asks connections to close, and runs until every request has finished
+ * Stops accepting, requests that connections close, and runs until every request has finished
  * and h2o has closed its connections (HTTP/2 resends GOAWAY after a second), or until the
  * drain timeout. Returns true when the context is idle and may be disposed.
  */
@@ -250,7 +250,7 @@ void lk_event_loop_dispose(lk_event_loop_t *loop)
     h2o_context_dispose(&loop->context);
 
     /* h2o_context_dispose closes the queue's socket, which the evloop frees only on its
-     * next turn; in h2o 2.2.5 the evloop flavour never frees the queue struct itself. */
+     * next turn. The queue struct itself is never freed by h2o 2.2.5's evloop flavour. */
     h2o_evloop_run(evloop, 0);
     free(queue);
     h2o_evloop_destroy(evloop);

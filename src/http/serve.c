@@ -53,7 +53,7 @@ static lk_keyring_t *load_initial_keyring(const lk_server_t *server)
         return NULL;
     }
     if (lk_keyring_active(ring) == NULL)
-        lk_log_warn("no active signing key: logins answer 503 until an operator runs "
+        lk_log_warn("no active signing key: logins fail with 503 until an operator runs "
                     "`latchkey keys create --activate`");
     return ring;
 }
@@ -100,7 +100,7 @@ static void configure_h2o(lk_server_t *server)
 
     /* No "server" header: it would only tell attackers the library and version. */
     globalconf->server_name = h2o_iovec_init(NULL, 0);
-    /* Bodies up to 1 MiB reach the validator, which answers 413 beyond the configured
+    /* Bodies up to 1 MiB reach the validator, which responds with 413 beyond the configured
      * limit with the usual headers; h2o itself rejects anything larger. */
     globalconf->max_request_entity_size = 1024 * 1024;
 

@@ -1,8 +1,8 @@
 /*
- * The worker half of a login: look up the user, check the password with Argon2id (against
- * a dummy hash when the user does not exist or is disabled, so that every failure costs
- * the same), rehash outdated hashes, open a session with a new refresh token and sign the
- * access token. Everything secret in the job is wiped when it is destroyed.
+ * The worker half of a login. It looks up the user and checks the password with Argon2id,
+ * against a dummy hash when the user does not exist or is disabled, so that every failure
+ * costs the same. It then rehashes an outdated hash, opens a session with a new refresh
+ * token and signs the access token. Everything secret in the job is wiped on destroy.
  */
 #ifndef LK_HTTP_HANDLERS_LOGIN_JOB_H
 #define LK_HTTP_HANDLERS_LOGIN_JOB_H

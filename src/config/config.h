@@ -42,6 +42,8 @@ typedef struct lk_config {
     int64_t jwks_max_age;         /* seconds, Cache-Control max-age of the JWKS */
     int64_t key_reload_interval;  /* seconds between periodic key-ring reloads */
     size_t max_body_bytes;
+    int64_t membership_cache_ttl; /* seconds a membership lookup is reused; 0 disables */
+    int64_t client_cache_ttl;     /* seconds a service-client lookup is reused; 0 disables */
 } lk_config_t;
 
 /* Which variables a command needs; the others are optional for it. */

@@ -200,6 +200,15 @@ const lk_config_variable_t lk_config_variables[] = {
     {.name = "LATCHKEY_MAX_BODY_BYTES", .type = LK_CONFIG_BYTES, .offset = FIELD(max_body_bytes),
      .default_value = "16384", .minimum = 1024, .maximum = 1048576,
      .help = "Largest accepted request body, in bytes."},
+    {.name = "LATCHKEY_MEMBERSHIP_CACHE_TTL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(membership_cache_ttl), .default_value = "5", .minimum = 0, .maximum = 300,
+     .help = "Seconds an organisation-membership lookup is reused before PostgreSQL is asked "
+             "again; changes made with the latchkey command reach every instance sooner "
+             "through NOTIFY. 0 disables the cache."},
+    {.name = "LATCHKEY_CLIENT_CACHE_TTL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(client_cache_ttl), .default_value = "5", .minimum = 0, .maximum = 60,
+     .help = "Seconds a service-client lookup is reused, which bounds how long a revoked "
+             "client still works if a NOTIFY is lost. 0 disables the cache."},
 };
 
 const size_t lk_config_variable_count = sizeof lk_config_variables / sizeof lk_config_variables[0];

@@ -5,6 +5,7 @@
  * a NUL byte or invalid UTF-8 after decoding rejects the body.
  */
 #include "validate/body_parsing.h"
+#include "validate/form_decode.h"
 
 #include "validate/utf8.h"
 
@@ -151,4 +152,12 @@ failed:
     free(buffer);
     json_decref(object);
     return NULL;
+}
+
+long lk_form_decode_component(const char *text, size_t length, char *output)
+{
+    size_t decoded = 0;
+    if (decode_part(text, length, output, &decoded) != NULL)
+        return -1;
+    return (long)decoded;
 }

@@ -33,6 +33,8 @@ static const command_t commands[] = {
     {"migrate", lk_cli_migrate},
     {"keys", lk_cli_keys},
     {"users", lk_cli_users},
+    {"orgs", lk_cli_orgs},
+    {"clients", lk_cli_clients},
 };
 
 /* Prints a message and the usage text on standard error. Returns LK_EXIT_USAGE. */

@@ -107,5 +107,7 @@ int lk_cli_print_json(json_t *document);
 int lk_cli_migrate(int argc, char **argv);
 int lk_cli_keys(int argc, char **argv);
 int lk_cli_users(int argc, char **argv);
+int lk_cli_orgs(int argc, char **argv);
+int lk_cli_clients(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef LK_HTTP_APP_H
 #define LK_HTTP_APP_H
 
+#include "access/access_cache.h"
 #include "config/config.h"
 #include "crypto/master_key.h"
 #include "keys/key_source.h"
@@ -18,6 +19,7 @@ typedef struct lk_app {
     lk_worker_pool_t *workers;
     lk_key_source_t *keys;
     lk_master_key_t *master_key;
+    lk_access_cache_t *access_cache; /* memberships and service clients */
     atomic_long requests_in_flight;
 } lk_app_t;
 

@@ -8,6 +8,7 @@
 #define LK_HTTP_REQUEST_H
 
 #include "http/app.h"
+#include "http/route_pattern.h"
 #include "work/worker_pool.h"
 
 #include <h2o.h>
@@ -24,6 +25,7 @@ typedef struct lk_request {
     lk_app_t *app;
     h2o_multithread_receiver_t *reply_to; /* this loop's receiver for worker replies */
     const char *route;                    /* the matched route pattern, for the log */
+    lk_path_params_t path_params;         /* the ids the route pattern captured */
     char request_id[LK_REQUEST_ID_MAX_LENGTH + 1];
     char client_ip[INET6_ADDRSTRLEN];
     char user_id[37];    /* set by handlers once known, for the log */

@@ -15,7 +15,14 @@ static const lk_route_t routes[] = {
     {"GET", "/.well-known/openid-configuration", lk_handle_openid_configuration},
     {"GET", "/healthz", lk_handle_healthz},
     {"GET", "/readyz", lk_handle_readyz},
+    {"GET", "/v1/me", lk_handle_me},
+    {"*", "/v1/auth", lk_handle_forward_auth},
+    {"*", "/v1/auth/{*}", lk_handle_forward_auth},
+    {"GET", "/v1/orgs/{uuid}/members", lk_handle_org_members},
+    {"GET", "/v1/orgs/{uuid}/members/{uuid}", lk_handle_org_member},
 };
+
+#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 
 static bool iovec_equals(h2o_iovec_t value, const char *text)
 {
@@ -23,12 +30,22 @@ static bool iovec_equals(h2o_iovec_t value, const char *text)
     return value.len == length && memcmp(value.base, text, length) == 0;
 }
 
+static bool path_matches(const lk_route_t *route, h2o_iovec_t path, lk_path_params_t *params)
+{
+    return lk_route_pattern_match(route->path, path.base, path.len, params);
+}
+
+static bool method_matches(const lk_route_t *route, h2o_iovec_t method)
+{
+    return strcmp(route->method, "*") == 0 || iovec_equals(method, route->method);
+}
+
 /* Answers 405 with the methods that the path does accept. */
-static void respond_method_not_allowed(lk_request_t *request, const char *path)
+static void respond_method_not_allowed(lk_request_t *request, const char *pattern)
 {
     char allow[64] = "";
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, path) != 0)
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        if (!path_matches(&routes[i], request->req->path_normalized, NULL))
             continue;
         if (allow[0] != '\0')
             strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
@@ -37,7 +54,7 @@ static void respond_method_not_allowed(lk_request_t *request, const char *path)
     lk_response_header(request, "allow", allow);
 
     char detail[160];
-    snprintf(detail, sizeof(detail), "%s accepts only %s.", path, allow);
+    snprintf(detail, sizeof(detail), "%s accepts only %s.", pattern, allow);
     lk_respond_problem(request, 405, "method-not-allowed", "Method not allowed", detail);
 }
 
@@ -46,11 +63,11 @@ void lk_router_dispatch(lk_request_t *request)
     h2o_req_t *req = request->req;
     const lk_route_t *path_match = NULL;
 
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (!iovec_equals(req->path_normalized, routes[i].path))
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        if (!path_matches(&routes[i], req->path_normalized, &request->path_params))
             continue;
         path_match = &routes[i];
-        if (iovec_equals(req->method, routes[i].method)) {
+        if (method_matches(&routes[i], req->method)) {
             request->route = routes[i].path;
             routes[i].handler(request);
             return;
@@ -59,6 +76,7 @@ void lk_router_dispatch(lk_request_t *request)
 
     if (path_match != NULL) {
         request->route = path_match->path;
+        request->path_params.count = 0;
         respond_method_not_allowed(request, path_match->path);
         return;
     }

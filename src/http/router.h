@@ -11,8 +11,8 @@
 typedef void (*lk_handler_fn)(lk_request_t *request);
 
 typedef struct lk_route {
-    const char *method;
-    const char *path;
+    const char *method; /* "*" accepts every method */
+    const char *path;   /* a pattern, see route_pattern.h */
     lk_handler_fn handler;
 } lk_route_t;
 

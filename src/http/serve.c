@@ -1,6 +1,7 @@
 /* `latchkey serve`: start-up, signal handling and staged shutdown; see serve.h. */
 #include "http/serve.h"
 
+#include "access/cache_listener.h"
 #include "core/log.h"
 #include "http/app.h"
 #include "http/event_loop.h"
@@ -31,6 +32,7 @@ typedef struct lk_server {
     size_t listen_count;
     atomic_bool stopping;
     lk_key_refresher_t *refresher;
+    lk_cache_listener_t *cache_listener;
     lk_event_loop_t *loops;
     size_t loop_count;
 } lk_server_t;
@@ -203,6 +205,7 @@ static void stop_loops(lk_server_t *server)
 static void teardown(lk_server_t *server)
 {
     lk_key_refresher_stop(server->refresher);
+    lk_cache_listener_stop(server->cache_listener);
     lk_worker_pool_destroy(server->app.workers);
     for (size_t i = 0; i < server->loop_count; i++)
         lk_event_loop_dispose(&server->loops[i]);
@@ -214,6 +217,25 @@ static void teardown(lk_server_t *server)
     SSL_CTX_free(server->tls);
     lk_key_source_destroy(server->app.keys);
     lk_master_key_destroy(server->app.master_key);
+    lk_access_cache_destroy(server->app.access_cache);
+}
+
+/* Creates the membership and client caches and the thread that invalidates them. */
+static int start_access_cache(lk_server_t *server)
+{
+    const lk_config_t *config = server->config;
+    server->app.access_cache = lk_access_cache_create(config->membership_cache_ttl,
+                                                      config->client_cache_ttl);
+    if (server->app.access_cache == NULL) {
+        lk_log_error("start-up failed: cannot create the access caches (out of memory)");
+        return -1;
+    }
+    server->cache_listener = lk_cache_listener_start(config, server->app.access_cache);
+    if (server->cache_listener == NULL) {
+        lk_log_error("start-up failed: cannot start the cache listener");
+        return -1;
+    }
+    return 0;
 }
 
 /* Runs every start-up step in order; returns 0 when the server is serving. */
@@ -245,6 +267,9 @@ static int start(lk_server_t *server)
     }
 
     if (open_listeners(server) != 0)
+        return -1;
+
+    if (start_access_cache(server) != 0)
         return -1;
 
     server->app.workers = lk_worker_pool_create(server->config, (size_t)server->config->workers);

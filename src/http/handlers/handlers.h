@@ -10,5 +10,9 @@ void lk_handle_openid_configuration(lk_request_t *request);
 void lk_handle_token_verify(lk_request_t *request);
 void lk_handle_healthz(lk_request_t *request);
 void lk_handle_readyz(lk_request_t *request);
+void lk_handle_me(lk_request_t *request);
+void lk_handle_forward_auth(lk_request_t *request);
+void lk_handle_org_member(lk_request_t *request);
+void lk_handle_org_members(lk_request_t *request);
 
 #endif

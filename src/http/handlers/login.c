@@ -10,6 +10,7 @@
 #include "http/respond.h"
 #include "passwords/password_policy.h"
 #include "store/users.h"
+#include "validate/uuid_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static const lk_field_rule_t login_fields[] = {
      .max_length = LK_EMAIL_MAX_LENGTH, .format = LK_FORMAT_EMAIL},
     {.name = "password", .type = LK_FIELD_STRING, .required = true, .min_length = 1,
      .max_length = LK_PASSWORD_MAX_CHARACTERS},
+    {.name = "org_id", .type = LK_FIELD_STRING, .format = LK_FORMAT_UUID},
 };
 
 /* Sends the token response of a successful login, marked uncacheable. */
@@ -62,6 +64,10 @@ static void finish_login(lk_job_t *job)
         case LK_LOGIN_INVALID_CREDENTIALS:
             respond_invalid_credentials(request);
             break;
+        case LK_LOGIN_NOT_MEMBER:
+            lk_respond_problem(request, 403, "not-a-member", "Not a member",
+                               "The user is not a member of the requested organisation.");
+            break;
         case LK_LOGIN_NO_ACTIVE_KEY:
             lk_respond_unavailable(request, "no active signing key");
             break;
@@ -88,6 +94,9 @@ void lk_handle_login(lk_request_t *request)
     lk_keyring_t *ring = lk_key_source_acquire(request->app->keys);
     lk_login_job_t *job = lk_login_job_create(lk_request_string(input, "email"),
                                               lk_request_string(input, "password"), ring);
+    const char *org_id = lk_request_string(input, "org_id");
+    if (job != NULL && org_id != NULL)
+        lk_uuid_copy_lower(org_id, job->org_id);
     json_object_clear(input); /* drops jansson's copy of the password at once */
     json_decref(input);
     if (job == NULL) {

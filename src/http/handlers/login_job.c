@@ -96,7 +96,7 @@ static lk_store_result_t open_session(lk_login_job_t *job, PGconn *connection,
     lk_session_request_t session_request = {
         .user_id = job->user_id,
         .client_id = LK_LOGIN_CLIENT_ID,
-        .org_id = NULL,
+        .org_id = lk_org_scope_org_id(&job->scope),
         .refresh_token_hash_hex = refresh_hash,
         .absolute_ttl_seconds = config->refresh_token_ttl,
         .idle_timeout_seconds = config->refresh_idle_timeout,
@@ -123,6 +123,7 @@ static int sign_access_token(lk_login_job_t *job, const lk_signing_key_t *key,
         .issued_at = now,
         .expires_at = now + config->access_token_ttl,
     };
+    lk_org_scope_apply(&job->scope, &claims);
     job->expires_in = config->access_token_ttl;
     return lk_access_token_sign(key, &claims, &job->access_token);
 }
@@ -175,6 +176,19 @@ void lk_login_job_run(lk_job_t *base, lk_worker_t *worker)
     job->outcome = authenticate(job, connection, &params);
     if (job->outcome != LK_LOGIN_SUCCEEDED) {
         if (job->outcome == LK_LOGIN_UNAVAILABLE)
+            lk_worker_database_reset(worker);
+        return;
+    }
+
+    lk_store_result_t scoped = lk_org_scope_resolve(connection, job->org_id, job->user_id,
+                                                    &job->scope);
+    if (scoped != LK_STORE_OK) {
+        job->outcome = scoped == LK_STORE_NOT_FOUND ? LK_LOGIN_NOT_MEMBER
+                                                    : outcome_of_store_failure(scoped);
+        if (scoped == LK_STORE_NOT_FOUND)
+            lk_log_info("login failed: user %s is not a member of organisation %s", job->user_id,
+                        job->org_id);
+        if (scoped == LK_STORE_UNAVAILABLE)
             lk_worker_database_reset(worker);
         return;
     }

@@ -7,6 +7,7 @@
 #ifndef LK_HTTP_HANDLERS_LOGIN_JOB_H
 #define LK_HTTP_HANDLERS_LOGIN_JOB_H
 
+#include "access/org_scope.h"
 #include "crypto/opaque_token.h"
 #include "http/request.h"
 #include "keys/keyring.h"
@@ -19,6 +20,7 @@
 typedef enum lk_login_outcome {
     LK_LOGIN_SUCCEEDED = 0,
     LK_LOGIN_INVALID_CREDENTIALS,
+    LK_LOGIN_NOT_MEMBER, /* right password, but not a member of the requested organisation */
     LK_LOGIN_NO_ACTIVE_KEY,
     LK_LOGIN_UNAVAILABLE,
     LK_LOGIN_FAILED,
@@ -31,9 +33,11 @@ typedef struct lk_login_job {
     char *password; /* sodium_malloc'ed, wiped on destroy */
     size_t password_length;
     lk_keyring_t *ring;
+    char org_id[37]; /* the organisation to scope the token to, or "" */
     /* output */
     lk_login_outcome_t outcome;
     char user_id[37];
+    lk_org_scope_t scope;
     char *access_token;
     char refresh_token[LK_OPAQUE_TOKEN_LENGTH + 1];
     int64_t expires_in;

@@ -8,8 +8,10 @@
 #
 # Run it as root (as CI does) or as a developer who can use sudo for the package install.
 # It listens on 127.0.0.1 only: PostgreSQL on 54329, Redis on 56379 and latchkey on 18443
-# (LK_TEST_PG_PORT, LK_TEST_REDIS_PORT and LK_TEST_HTTPS_PORT override them), and keeps its
-# servers' data and logs in tests/.run/<mode> (or LK_RUN_DIR). LK_BUILD_DIR overrides the
+# (LK_TEST_PG_PORT, LK_TEST_REDIS_PORT and LK_TEST_HTTPS_PORT override them), a second
+# latchkey on the https port + 1, and nginx for the forward-auth test on the https port + 5
+# (the proxy) and + 6 (the application behind it). It keeps its servers' data and logs in
+# tests/.run/<mode> (or LK_RUN_DIR). LK_BUILD_DIR overrides the
 # build directory. The last line of output is "N passed, N failed"; the exit status is
 # non-zero if anything failed.
 set -uo pipefail
@@ -19,6 +21,8 @@ cd "$repo_root" || exit 1
 LK_LOG_TAG="run.sh"
 # shellcheck source=tests/lib/services.sh
 source "$repo_root/tests/lib/services.sh"
+# shellcheck source=tests/lib/nginx.sh
+source "$repo_root/tests/lib/nginx.sh"
 
 if [ "${LATCHKEY_SANITIZE:-0}" = "1" ]; then
     mode="sanitize"
@@ -63,6 +67,7 @@ print_summary() {
 
 # Stops the servers and prints the summary; called on every exit.
 finish() {
+    lk_nginx_stop
     lk_stop_all
     print_summary
 }
@@ -146,7 +151,7 @@ check_log_excludes() {
 check_server_log() {
     local log="$1" secrets="$run_dir/secret-strings.txt" count
 
-    printf '%s\n' "$LK_TEST_USER_PASSWORD" "$LK_TEST_DISABLED_PASSWORD" "$TEST_CLI_PASSWORD" \
+    printf '%s\n' "$LK_TEST_USER_PASSWORD" "$LK_TEST_DISABLED_PASSWORD" "$TEST_CLI_PASSWORD" "$LK_TEST_CLIENT_SECRET" \
         "not the password 4" "x-password-1" "another long password 913" "wrong password 1" >"$secrets"
     check_log_excludes "$log" "a test password" "$secrets"
 
@@ -206,6 +211,10 @@ export LATCHKEY_TLS_CERT_FILE="$run_dir/tls/cert.pem"
 export LATCHKEY_TLS_KEY_FILE="$run_dir/tls/key.pem"
 export LATCHKEY_THREADS=2
 export LATCHKEY_LOG_LEVEL=debug
+# Long enough that a change seen within a few seconds can only have come through NOTIFY,
+# which is what the membership and revocation tests check.
+export LATCHKEY_MEMBERSHIP_CACHE_TTL=60
+export LATCHKEY_CLIENT_CACHE_TTL=60
 
 random_password() {
     openssl rand -base64 24 | tr -d '/+=\n'
@@ -236,6 +245,13 @@ printf '%s\n' "$LK_TEST_USER_PASSWORD" | "$latchkey" users create "$LK_TEST_USER
 printf '%s\n' "$LK_TEST_DISABLED_PASSWORD" | "$latchkey" users create "$LK_TEST_DISABLED_EMAIL" >/dev/null ||
     abort_run "latchkey users create $LK_TEST_DISABLED_EMAIL"
 "$latchkey" users disable "$LK_TEST_DISABLED_EMAIL" || abort_run "latchkey users disable $LK_TEST_DISABLED_EMAIL"
+# The service client that the tests use to call the verify and membership endpoints.
+test_client="$("$latchkey" clients create "test suite" --scope tokens:verify,members:read --json)" ||
+    abort_run "latchkey clients create"
+LK_TEST_CLIENT_ID="$(jq -r .client_id <<<"$test_client")"
+LK_TEST_CLIENT_SECRET="$(jq -r .client_secret <<<"$test_client")"
+export LK_TEST_CLIENT_ID LK_TEST_CLIENT_SECRET
+unset test_client
 
 : >"$LK_TEST_SERVER_LOG"
 lk_serve_start main "$latchkey" "$LK_TEST_SERVER_LOG" "$LK_TEST_BASE_URL" "$LK_TEST_CA_FILE" ||
@@ -244,6 +260,12 @@ lk_serve_start main "$latchkey" "$LK_TEST_SERVER_LOG" "$LK_TEST_BASE_URL" "$LK_T
 LATCHKEY_LISTEN="$LK_TEST_SECOND_BASE_URL" lk_serve_start second "$latchkey" \
     "$LK_TEST_SECOND_SERVER_LOG" "$LK_TEST_SECOND_BASE_URL" "$LK_TEST_CA_FILE" ||
     abort_run "start the second latchkey serve"
+
+nginx_dir="$run_dir/nginx"
+export LK_TEST_NGINX_URL="http://127.0.0.1:$((https_port + 5))"
+lk_nginx_write_config "$nginx_dir" "$((https_port + 5))" "$((https_port + 6))" "$https_port" \
+    "$LK_TEST_CA_FILE" "$repo_root" || abort_run "write the nginx configuration"
+lk_nginx_start "$nginx_dir" "$((https_port + 5))" || abort_run "start nginx"
 
 echo "== integration tests"
 run_ctest integration 180

@@ -1,5 +1,7 @@
-/* End-to-end checks of POST /v1/token/verify: a valid access token is active with its
- * claims, and every forged or malformed token is {"active":false}.
+/* End-to-end checks of POST /v1/token/verify, called as the suite's service client: a
+ * valid access token is active with its claims, and every forged or malformed token is
+ * {"active":false}. Client authentication itself is tested in test_client_auth.c and the
+ * org_id parameter in test_orgs.c.
  *
  * NOTE: expired tokens and tokens with a wrong iss or aud are not covered here, because
  * making one needs a private signing key that the test cannot read. The unit tests of the
@@ -17,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "support/http_client.h"
+#include "support/org_fixtures.h"
 #include "support/response_checks.h"
 #include "support/token_parts.h"
 
@@ -43,10 +46,12 @@ static json_t *verify_json(const char *token)
 {
     json_t *request = json_pack("{s:s}", "token", token);
     char *body = json_dumps(request, JSON_COMPACT);
+    char client[512];
     struct lk_test_response response;
     json_t *result;
 
-    lk_test_post_json("/v1/token/verify", body, &response);
+    lk_test_suite_client_header(client, sizeof(client));
+    lk_test_post_json_with("/v1/token/verify", body, client, &response);
     if (response.status != 200) {
         fail_msg("verify returned %ld: %.300s", response.status, response.body);
     }
@@ -112,16 +117,20 @@ static void test_form_encoded_token_is_active(void **state)
 {
     char *escaped = curl_easy_escape(NULL, tokens.access_token, 0);
     char body[4096];
+    char client[512];
+    const char *headers[] = {client, NULL};
     struct lk_test_request request = {
         .method = "POST",
         .path = "/v1/token/verify",
         .content_type = "application/x-www-form-urlencoded",
         .body = body,
+        .extra_headers = headers,
     };
     struct lk_test_response response;
     json_t *result;
 
     (void)state;
+    lk_test_suite_client_header(client, sizeof(client));
     assert_non_null(escaped);
     snprintf(body, sizeof(body), "token=%s", escaped);
     request.body_length = strlen(body);
@@ -288,8 +297,11 @@ static void test_empty_token_is_invalid_request(void **state)
     struct lk_test_response response;
     json_t *problem;
 
+    char client[512];
+
     (void)state;
-    lk_test_post_json("/v1/token/verify", "{\"token\":\"\"}", &response);
+    lk_test_suite_client_header(client, sizeof(client));
+    lk_test_post_json_with("/v1/token/verify", "{\"token\":\"\"}", client, &response);
 
     problem = lk_test_assert_problem(&response, 400);
     assert_true(lk_test_problem_names_field(problem, "token"));
@@ -302,8 +314,11 @@ static void test_missing_token_is_invalid_request(void **state)
     struct lk_test_response response;
     json_t *problem;
 
+    char client[512];
+
     (void)state;
-    lk_test_post_json("/v1/token/verify", "{}", &response);
+    lk_test_suite_client_header(client, sizeof(client));
+    lk_test_post_json_with("/v1/token/verify", "{}", client, &response);
 
     problem = lk_test_assert_problem(&response, 400);
     assert_true(lk_test_problem_names_field(problem, "token"));

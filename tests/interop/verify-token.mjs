@@ -3,7 +3,8 @@
 // and make sure that tampered tokens fail.
 //
 // Environment (set by tests/run.sh): LK_TEST_BASE_URL, LK_TEST_USER_EMAIL,
-// LK_TEST_USER_PASSWORD, LK_TEST_ISSUER, LK_TEST_AUDIENCE, LK_TEST_RUN_DIR, and
+// LK_TEST_USER_PASSWORD, LK_TEST_ISSUER, LK_TEST_AUDIENCE, LK_TEST_RUN_DIR,
+// LK_TEST_CLIENT_ID and LK_TEST_CLIENT_SECRET (a service client with tokens:verify), and
 // NODE_EXTRA_CA_CERTS naming the test certificate so that fetch trusts the server.
 
 import { appendFileSync } from 'node:fs';
@@ -139,9 +140,14 @@ async function main() {
   });
 
   await check('verify endpoint agrees with jose', async () => {
+    // client_secret_basic (RFC 6749 section 2.3.1): id and secret form-encoded, then Basic.
+    const credentials = `${encodeURIComponent(env('LK_TEST_CLIENT_ID'))}:${encodeURIComponent(env('LK_TEST_CLIENT_SECRET'))}`;
     const response = await fetch(`${baseUrl}/v1/token/verify`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+      },
       body: JSON.stringify({ token }),
     });
     assert(response.status === 200, `verify returned ${response.status}`);
@@ -150,6 +156,17 @@ async function main() {
     assert(body.active === true, 'active is not true');
     assert(body.sub === payload.sub, `sub is ${body.sub}, jose read ${payload.sub}`);
     assert(body.jti === payload.jti, `jti is ${body.jti}, jose read ${payload.jti}`);
+  });
+
+  await check('verify endpoint requires client credentials', async () => {
+    const response = await fetch(`${baseUrl}/v1/token/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    assert(response.status === 401, `verify without credentials returned ${response.status}`);
+    const challenge = response.headers.get('www-authenticate') ?? '';
+    assert(challenge.startsWith('Basic realm="latchkey"'), `WWW-Authenticate is "${challenge}"`);
   });
 
   console.log(`${results.passed} passed, ${results.failed} failed`);

@@ -1,11 +1,11 @@
 /*
  * The in-process caches of the two lookups that authorisation makes on almost every
  * request: "what role does this user hold in this organisation" and "what is this
- * service client". Both hold negative answers too, so that repeated requests from
+ * service client". Both also store negative results, so that repeated requests from
  * outsiders do not each cost a database round trip.
  *
  * Entries expire after LATCHKEY_MEMBERSHIP_CACHE_TTL and LATCHKEY_CLIENT_CACHE_TTL
- * seconds; the cache listener (cache_listener.h) removes them sooner when PostgreSQL
+ * seconds. The cache listener (cache_listener.h) removes them sooner when PostgreSQL
  * notifies a change. Safe on every thread (see ttl_cache.h).
  */
 #ifndef LK_ACCESS_ACCESS_CACHE_H
@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Each cache holds at most this many entries; beyond it new answers are not cached. */
+/* Each cache holds at most this many entries. Beyond that, new results are not cached. */
 #define LK_MEMBERSHIP_CACHE_MAX_ENTRIES 65536
 #define LK_CLIENT_CACHE_MAX_ENTRIES 16384
 
@@ -30,13 +30,13 @@ typedef enum lk_fact_state {
     LK_FACT_PRESENT,
 } lk_fact_state_t;
 
-/* A user's membership of an organisation; `role` is set when present. */
+/* A user's membership of an organisation, with `role` set when present. */
 typedef struct lk_membership_fact {
     lk_fact_state_t state;
     lk_org_role_t role;
 } lk_membership_fact_t;
 
-/* A service client as authentication needs it; the other fields are set when present. */
+/* A service client as authentication needs it. The fields after `state` are set when present. */
 typedef struct lk_client_fact {
     lk_fact_state_t state;
     bool revoked;
@@ -53,7 +53,7 @@ typedef struct lk_access_cache {
 #define LK_MEMBERSHIP_KEY_SIZE 74
 
 /*
- * Creates both caches; a TTL of 0 seconds disables that cache. Returns NULL when out of
+ * Creates both caches. A TTL of 0 seconds disables that cache. Returns NULL when out of
  * memory.
  */
 __attribute__((warn_unused_result)) lk_access_cache_t *lk_access_cache_create(

@@ -142,7 +142,8 @@ static void *run_listener(void *argument)
 
     while (!atomic_load(&listener->stopping)) {
         bool listening = ensure_listening(listener) == 0;
-        /* While connected the wait only ends early; the timeout just rechecks the state. */
+        /* While connected, a notification ends the wait early and the timeout only
+           rechecks the connection. */
         wait_and_apply(listener, listening ? 5 * RECONNECT_INTERVAL_MS : RECONNECT_INTERVAL_MS);
     }
     return NULL;

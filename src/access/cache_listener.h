@@ -14,7 +14,8 @@ typedef struct lk_cache_listener lk_cache_listener_t;
 
 /*
  * Starts the thread. `config` and `cache` must outlive the listener. Returns NULL when the
- * thread cannot start; an unreachable database is not an error (it retries).
+ * thread cannot start. An unreachable database is not an error, because the thread keeps
+ * retrying.
  */
 __attribute__((warn_unused_result)) lk_cache_listener_t *lk_cache_listener_start(
     const lk_config_t *config, lk_access_cache_t *cache);
@@ -24,8 +25,8 @@ void lk_cache_listener_stop(lk_cache_listener_t *listener);
 
 /*
  * Applies one notification to the caches: a membership payload "<org_id>:<user_id>" or a
- * client id removes that entry; an empty or malformed payload clears the whole cache of
- * that channel. Exposed for the unit tests.
+ * client id removes that entry, and an empty or malformed payload clears the whole cache
+ * of that channel. Exposed for the unit tests.
  */
 void lk_cache_listener_apply(lk_access_cache_t *cache, const char *channel,
                              const char *payload);

@@ -19,7 +19,7 @@ typedef unsigned lk_scope_set_t;
 /*
  * Parses a comma-separated list such as "tokens:verify,members:read" into `scopes`.
  * Repeated names are accepted once. Returns 0, or -1 when the list is empty, has an
- * empty element or names an unknown scope; `unknown` (of `unknown_size` bytes) then
+ * empty element or names an unknown scope. `unknown` (of `unknown_size` bytes) then
  * receives the offending element, truncated, for the error message.
  */
 __attribute__((warn_unused_result)) int lk_scopes_parse(const char *list, lk_scope_set_t *scopes,

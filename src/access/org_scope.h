@@ -1,6 +1,6 @@
 /*
  * Scoping an access token to an organisation: the token then carries "org_id" and
- * "role", and only a member gets one. Login uses this; so does any other endpoint that
+ * "role", and only a member gets one. Login uses this, and so does any other endpoint that
  * issues tokens for a chosen organisation, such as a refresh that switches organisation.
  * Synchronous, for worker threads.
  */
@@ -19,12 +19,12 @@ typedef struct lk_org_scope {
 /*
  * Fills `scope` for `user_id` in `org_id`. An `org_id` that is NULL or "" gives an empty
  * scope and LK_STORE_OK without a query. Returns LK_STORE_NOT_FOUND when the user is not
- * a member (or the organisation does not exist); `scope` is then empty.
+ * a member (or the organisation does not exist), and `scope` is then empty.
  */
 __attribute__((warn_unused_result)) lk_store_result_t lk_org_scope_resolve(
     PGconn *connection, const char *org_id, const char *user_id, lk_org_scope_t *scope);
 
-/* Sets the org_id and role claims from a non-empty scope; leaves them NULL otherwise. */
+/* Sets the org_id and role claims from a non-empty scope and leaves them NULL otherwise. */
 void lk_org_scope_apply(const lk_org_scope_t *scope, lk_access_claims_t *claims);
 
 /* Returns the scope's organisation id, or NULL when the scope is empty (for sessions.org_id). */

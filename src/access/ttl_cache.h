@@ -1,7 +1,8 @@
 /*
  * A bounded, thread-safe map from short string keys to fixed-size values that expire a
- * fixed time after they were stored. It holds the membership and service-client lookups
- * that would otherwise cost a PostgreSQL round trip on every request.
+ * fixed time after they were stored. It stores the results of membership and
+ * service-client lookups, which would otherwise cost a PostgreSQL round trip on every
+ * request.
  *
  * Invalidation races: a worker reads the generation before its database query and passes
  * it to lk_ttl_cache_put. Every remove or clear increments the generation, so a value

@@ -1,7 +1,7 @@
 /*
  * `latchkey clients create|revoke|list`: the service clients that call latchkey's verify,
- * introspection and membership endpoints. A secret is printed once, at creation; only its
- * HMAC is stored. Creating and revoking write audit events and reach the running servers'
+ * introspection and membership endpoints. A secret is printed once, at creation, and only
+ * its HMAC is stored. Creating and revoking write audit events and reach the running servers'
  * caches through NOTIFY.
  */
 #include "cli/cli.h"
@@ -35,7 +35,7 @@ typedef struct create_request {
     bool json;
 } create_request_t;
 
-/* A new client's credentials; the secret is wiped by wipe_credentials. */
+/* A new client's credentials. wipe_credentials wipes the secret. */
 typedef struct new_credentials {
     char id[LK_CLIENT_ID_LENGTH + 1];
     char secret[LK_CLIENT_SECRET_LENGTH + 1];
@@ -69,7 +69,7 @@ static int generate_credentials(new_credentials_t *credentials)
 }
 
 /*
- * Prints the JSON document of a new client. The document holds the secret, so the text
+ * Prints the JSON document of a new client. The document contains the secret, so the text
  * and the string inside the document are wiped before they are freed.
  */
 static int print_secret_json(json_t *document)

@@ -1,7 +1,7 @@
 /*
  * `latchkey orgs create|list|add-member|remove-member|members`: organisations and their
- * members. Every change writes an audit event; membership changes also reach the running
- * servers' caches through NOTIFY.
+ * members. Every change writes an audit event, and membership changes also reach the
+ * running servers' caches through NOTIFY.
  */
 #include "cli/cli.h"
 

@@ -48,7 +48,8 @@ int lk_client_secret_hash(const char *client_id, size_t client_id_length, const 
     if (client_id_length == 0 || secret_length == 0 || sodium_init() < 0)
         return -1;
 
-    /* The _init form takes a key of any length; crypto_auth_hmacsha256 wants 32 bytes. */
+    /* The _init form takes a key of any length, while crypto_auth_hmacsha256 needs exactly
+       32 bytes. */
     if (crypto_auth_hmacsha256_init(&state, (const unsigned char *)client_id,
                                     client_id_length) != 0 ||
         crypto_auth_hmacsha256_update(&state, (const unsigned char *)secret, secret_length) != 0 ||

@@ -30,7 +30,7 @@
 /* Fills `id` with a new random client id. Returns 0 or -1. */
 __attribute__((warn_unused_result)) int lk_client_id_generate(char id[LK_CLIENT_ID_LENGTH + 1]);
 
-/* Fills `secret` with a new random secret; the caller wipes it after use. Returns 0 or -1. */
+/* Fills `secret` with a new random secret, which the caller wipes after use. Returns 0 or -1. */
 __attribute__((warn_unused_result)) int lk_client_secret_generate(
     char secret[LK_CLIENT_SECRET_LENGTH + 1]);
 
@@ -44,7 +44,7 @@ __attribute__((warn_unused_result)) int lk_client_secret_hash(
 
 /*
  * Returns true when `secret` hashes to `stored_hash` for `client_id`. The comparison runs
- * in constant time; a stored hash of another format or length never matches.
+ * in constant time, and a stored hash of another format or length never matches.
  */
 bool lk_client_secret_matches(const char *client_id, size_t client_id_length,
                               const char *secret, size_t secret_length,

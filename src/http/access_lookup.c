@@ -55,7 +55,7 @@ size_t lk_access_lookup_add_membership(lk_access_lookup_t *lookup, const char *o
 }
 
 /* Fills what the caches know. Returns true when nothing is left to look up. */
-static bool answer_from_cache(lk_access_cache_t *cache, lk_access_lookup_t *lookup)
+static bool fill_from_cache(lk_access_cache_t *cache, lk_access_lookup_t *lookup)
 {
     int64_t now = lk_monotonic_ms();
     bool complete = true;
@@ -187,24 +187,24 @@ void lk_access_lookup_run(lk_request_t *request, const lk_access_lookup_t *looku
                           lk_access_lookup_fn then, void *context)
 {
     lk_access_cache_t *cache = request->app->access_cache;
-    lk_access_lookup_t answered = *lookup;
-    if (answer_from_cache(cache, &answered)) {
-        then(request, &answered, context);
-        sodium_memzero(&answered, sizeof answered);
+    lk_access_lookup_t known = *lookup;
+    if (fill_from_cache(cache, &known)) {
+        then(request, &known, context);
+        sodium_memzero(&known, sizeof known);
         return;
     }
 
     lookup_job_t *job = calloc(1, sizeof *job);
     if (job == NULL) {
-        sodium_memzero(&answered, sizeof answered);
+        sodium_memzero(&known, sizeof known);
         lk_respond_internal_error(request, "out of memory");
         return;
     }
-    job->lookup = answered;
+    job->lookup = known;
     job->cache = cache;
     job->then = then;
     job->context = context;
-    sodium_memzero(&answered, sizeof answered);
+    sodium_memzero(&known, sizeof known);
 
     if (lk_request_submit(request, &job->base, run_lookup, finish_lookup) != 0) {
         destroy_job(job);

@@ -1,8 +1,8 @@
 /*
- * Answering the authorisation questions of a request: what a service client is, and
- * which role users hold in organisations. The caches answer on the event loop; whatever
- * they miss is read from PostgreSQL by one worker job, which stores the answers in the
- * caches, and the handler continues on the loop with every answer known.
+ * The lookups that authorisation needs: a service client's record, and the role a user
+ * has in an organisation. The caches are read on the event loop. Whatever they miss is
+ * read from PostgreSQL by one worker job, which also stores the results in the caches,
+ * and the handler then continues on the loop with every result known.
  */
 #ifndef LK_HTTP_ACCESS_LOOKUP_H
 #define LK_HTTP_ACCESS_LOOKUP_H
@@ -38,18 +38,19 @@ void lk_access_lookup_add_client(lk_access_lookup_t *lookup, const char *client_
 
 /*
  * Asks for the role of `user_id` in `org_id` (both UUID text) and returns the index of
- * its answer in `memberships`. Asking for the same pair twice returns the first index.
- * At most LK_LOOKUP_MAX_MEMBERSHIPS different pairs fit; a further one returns the last.
+ * its result in `memberships`. Asking for the same pair twice returns the first index.
+ * At most LK_LOOKUP_MAX_MEMBERSHIPS different pairs fit, and a further pair returns the
+ * last index.
  */
 size_t lk_access_lookup_add_membership(lk_access_lookup_t *lookup, const char *org_id,
                                        const char *user_id);
 
 /*
- * Answers `lookup` (copied) and calls `then` with the answers and `context`, at once when
- * the caches know everything, else after a worker job. `context` must live as long as the
- * request (allocate it in the request's pool); `then` is not called when the client has
- * gone away. On a database failure or a full worker queue this answers 503 or 500 itself
- * and `then` is not called. Event-loop thread.
+ * Completes a copy of `lookup` and calls `then` with it and `context`: at once when the
+ * caches contain every fact, else after a worker job. `context` must live as long as the
+ * request, so allocate it in the request's pool. `then` is not called when the client has
+ * gone away, nor after a database failure or a full worker queue, for which this sends
+ * 503 or 500 itself. Event-loop thread.
  */
 void lk_access_lookup_run(lk_request_t *request, const lk_access_lookup_t *lookup,
                           lk_access_lookup_fn then, void *context);

@@ -25,7 +25,7 @@ typedef struct lk_basic_credentials {
 
 /*
  * Parses an Authorization header value of `length` bytes (`value` may be NULL for an
- * absent header) into `credentials`, which is zeroed first and holds a secret only on
+ * absent header) into `credentials`, which is zeroed first and contains a secret only on
  * LK_CREDENTIALS_PRESENT. The scheme name is case-insensitive. The decoded id and
  * secret must be valid UTF-8 without NUL bytes, the id at most LK_CLIENT_ID_MAX_LENGTH
  * and the secret at most LK_CLIENT_SECRET_MAX_LENGTH bytes.

@@ -42,7 +42,7 @@ void lk_respond_bearer_unauthorized(lk_request_t *request, lk_bearer_status_t st
 
 /*
  * Authenticates the request's user: returns 0 with a new reference to the token's claims
- * in `claims`, or -1 after having answered 401 itself.
+ * in `claims`, or -1 after sending 401 itself.
  */
 __attribute__((warn_unused_result)) int lk_authenticate_bearer_or_respond(lk_request_t *request,
                                                                           json_t **claims);

@@ -72,7 +72,7 @@ int lk_client_authorize_or_respond(lk_request_t *request,
         return -1;
     }
 
-    /* The log field is shorter than the longest id the schema allows; ids made by the
+    /* The log field is shorter than the longest id the schema allows, but ids made by the
        command line fit. */
     snprintf(request->client_id, sizeof request->client_id, "%.64s", credentials->client_id);
     if ((client->scopes & required) != required) {

@@ -1,5 +1,5 @@
 /*
- * The opaque cursor of GET /v1/orgs/{org_id}/members pages. It holds the organisation and
+ * The opaque cursor of GET /v1/orgs/{org_id}/members pages. It contains the organisation and
  * the last user id of the previous page as base64url text, so that it cannot be replayed
  * against another organisation and clients need not parse it. Pure, safe on any thread.
  */

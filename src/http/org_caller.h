@@ -1,8 +1,9 @@
 /*
- * Who calls an organisation endpoint, and whether they may: a service client with HTTP
- * Basic credentials and the scope members:read, or a user with a Bearer access token who
- * belongs to the organisation (some endpoints also require owner or admin). Outsiders get
- * one 403 whether or not the organisation exists.
+ * Authentication and authorisation of the callers of the organisation endpoints. A caller
+ * is either a service client with HTTP Basic credentials and the scope members:read, or a
+ * user with a Bearer access token who belongs to the organisation (some endpoints also
+ * require the owner or admin role). Outsiders get one 403 whether or not the
+ * organisation exists.
  */
 #ifndef LK_HTTP_ORG_CALLER_H
 #define LK_HTTP_ORG_CALLER_H
@@ -28,7 +29,7 @@ typedef struct lk_org_caller {
 
 /*
  * Reads the caller from the Authorization header, verifying a Bearer token on the loop.
- * Returns 0, or -1 after having answered 401 (with a Basic and a Bearer challenge when no
+ * Returns 0, or -1 after sending 401 (with a Basic and a Bearer challenge when no
  * credentials were sent).
  */
 __attribute__((warn_unused_result)) int lk_org_caller_identify_or_respond(lk_request_t *request,
@@ -39,10 +40,10 @@ void lk_org_caller_prepare_lookup(lk_org_caller_t *caller, const char *org_id,
                                   lk_access_lookup_t *lookup);
 
 /*
- * Decides with the answered `lookup` whether the caller may read `org_id`'s members:
- * a client needs members:read; a user needs a membership (an owner or admin role when
+ * Decides with the completed `lookup` whether the caller may read `org_id`'s members:
+ * a client needs members:read, and a user needs a membership (an owner or admin role when
  * `managers_only`) and a token that is not scoped to another organisation. Returns 0, or
- * -1 after having answered 401 or 403.
+ * -1 after sending 401 or 403.
  */
 __attribute__((warn_unused_result)) int lk_org_caller_authorize_or_respond(
     lk_request_t *request, const lk_org_caller_t *caller, const char *org_id,

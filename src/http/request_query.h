@@ -7,7 +7,7 @@
 
 /*
  * Validates the query string (absent counts as empty) against `fields`. Returns a new
- * JSON object of the parameters present, or NULL after having answered 400 itself: the
+ * JSON object of the parameters present, or NULL after sending 400 itself: the
  * caller then simply returns. Event-loop thread.
  */
 json_t *lk_parse_query_or_respond(lk_request_t *request, const lk_field_rule_t *fields,

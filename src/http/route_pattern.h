@@ -3,7 +3,7 @@
  * "{uuid}" matches one segment holding a canonical UUID (8-4-4-4-12 hexadecimal digits,
  * either case) and captures it lower-cased. "{*}" may only end a pattern and matches
  * whatever follows, including nothing, without capturing it. A malformed id therefore
- * matches no route, and the router answers 404. Pure, safe on any thread.
+ * matches no route, and the router responds 404. Pure, safe on any thread.
  */
 #ifndef LK_HTTP_ROUTE_PATTERN_H
 #define LK_HTTP_ROUTE_PATTERN_H
@@ -21,8 +21,8 @@ typedef struct lk_path_params {
 
 /*
  * Matches `path_length` bytes of `path` (without a query string) against `pattern`.
- * Returns true on a match and fills `params`, which may be NULL; on no match `params`
- * holds no values.
+ * Returns true on a match and fills `params`, which may be NULL. On no match `params`
+ * contains no values.
  */
 bool lk_route_pattern_match(const char *pattern, const char *path, size_t path_length,
                             lk_path_params_t *params);

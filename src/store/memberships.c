@@ -28,7 +28,8 @@ lk_store_result_t lk_store_membership_find(PGconn *connection, const char *org_i
     return status;
 }
 
-/* Sends the change notification; delivered by PostgreSQL only when the transaction commits. */
+/* Sends the change notification, which PostgreSQL delivers only when the transaction
+ * commits. */
 static lk_store_result_t notify_change(PGconn *connection, const char *org_id,
                                        const char *user_id)
 {
@@ -171,7 +172,7 @@ lk_store_result_t lk_store_members_page(PGconn *connection, const char *org_id,
     char fetch[24];
     *count = 0;
     *has_more = false;
-    /* One row more than asked tells whether another page follows. */
+    /* Fetching one row more than the limit shows whether another page follows. */
     snprintf(fetch, sizeof fetch, "%zu", limit + 1);
 
     const char *values[] = {org_id, after_user_id, fetch};

@@ -1,7 +1,7 @@
 /*
  * Memberships in PostgreSQL: who belongs to which organisation with which role. Every
  * change writes an audit event and sends NOTIFY on LK_MEMBERSHIPS_CHANNEL in the same
- * transaction, so that running servers drop their cached answer once it commits.
+ * transaction, so that running servers drop their cached result once it commits.
  * Synchronous, for worker threads and the command line.
  */
 #ifndef LK_STORE_MEMBERSHIPS_H
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The NOTIFY channel of membership changes; the payload is "<org_id>:<user_id>". */
+/* The NOTIFY channel of membership changes, with the payload "<org_id>:<user_id>". */
 #define LK_MEMBERSHIPS_CHANNEL "latchkey_memberships"
 
 /*

@@ -46,7 +46,7 @@ __attribute__((warn_unused_result)) lk_store_result_t lk_store_organisation_find
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_organisation_exists(
     PGconn *connection, const char *org_id);
 
-/* Called once per organisation; returning non-zero stops the listing. */
+/* Called once per organisation. Returning non-zero stops the listing. */
 typedef int (*lk_organisation_visit_fn)(const lk_organisation_record_t *record, void *context);
 
 /* Visits every organisation in slug order, with its member count. */

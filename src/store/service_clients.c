@@ -10,7 +10,7 @@
     "extract(epoch FROM created_at)::bigint, "                                              \
     "coalesce(extract(epoch FROM revoked_at)::bigint, 0)"
 
-/* Reads the scopes that this version knows from a comma-separated list, skipping others. */
+/* Reads the scopes that this version defines from a comma-separated list, skipping others. */
 static lk_scope_set_t known_scopes(const char *list)
 {
     lk_scope_set_t scopes = 0;
@@ -38,7 +38,8 @@ static int copy_record(const PGresult *result, int row, lk_service_client_record
     return 0;
 }
 
-/* Sends the change notification; delivered by PostgreSQL only when the transaction commits. */
+/* Sends the change notification, which PostgreSQL delivers only when the transaction
+ * commits. */
 static lk_store_result_t notify_change(PGconn *connection, const char *id)
 {
     const char *values[] = {id};

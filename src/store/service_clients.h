@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The NOTIFY channel of client changes; the payload is the client id. */
+/* The NOTIFY channel of client changes, with the client id as payload. */
 #define LK_CLIENTS_CHANNEL "latchkey_clients"
 
 /* In characters, as the service_clients_name_length constraint counts them. */
@@ -53,7 +53,7 @@ __attribute__((warn_unused_result)) lk_store_result_t lk_store_service_client_fi
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_service_client_revoke(
     PGconn *connection, const char *id, const char *actor, lk_service_client_record_t *record);
 
-/* Called once per client; returning non-zero stops the listing. */
+/* Called once per client. Returning non-zero stops the listing. */
 typedef int (*lk_service_client_visit_fn)(const lk_service_client_record_t *record,
                                           void *context);
 

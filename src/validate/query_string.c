@@ -27,7 +27,7 @@ int lk_query_validate(const lk_field_rule_t *fields, size_t field_count, const c
         parsed = NULL;
     }
     if (parsed == NULL) {
-        /* The body parser's wording would name a body; this was the query string. */
+        /* The body parser's wording names a body, but this was the query string. */
         snprintf(result->detail, sizeof result->detail,
                  "The query string has invalid parameters.");
         return -1;

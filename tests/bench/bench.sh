@@ -47,23 +47,30 @@ export LATCHKEY_LISTEN="$base_url"
 "$latchkey" migrate >/dev/null
 "$latchkey" keys create --activate >/dev/null
 printf '%s\n' "$password" | "$latchkey" users create "$email" >/dev/null
+# The verify endpoint accepts only service clients with the scope tokens:verify.
+client="$("$latchkey" clients create "bench" --scope tokens:verify --json)"
+client_basic="$(printf '%s:%s' "$(jq -r .client_id <<<"$client")" \
+    "$(jq -r .client_secret <<<"$client")" | base64 -w0)"
 : >"$run_dir/serve.log"
 lk_serve_start bench "$latchkey" "$run_dir/serve.log" "$base_url" "$run_dir/tls/cert.pem"
 
 token="$(curl -fsS --cacert "$run_dir/tls/cert.pem" -H 'content-type: application/json' \
     -d "{\"email\":\"$email\",\"password\":\"$password\"}" "$base_url/v1/login" | jq -r .access_token)"
 
-# wrk scripts that POST a fixed JSON body.
+# wrk scripts that POST a fixed JSON body, with an Authorization header when given.
 post_script() {
-    local file="$1" body="$2"
+    local file="$1" body="$2" authorization="${3:-}"
     cat >"$file" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '$body'
 LUA
+    if [ -n "$authorization" ]; then
+        echo "wrk.headers[\"Authorization\"] = \"$authorization\"" >>"$file"
+    fi
 }
 post_script "$run_dir/login.lua" "{\"email\":\"$email\",\"password\":\"$password\"}"
-post_script "$run_dir/verify.lua" "{\"token\":\"$token\"}"
+post_script "$run_dir/verify.lua" "{\"token\":\"$token\"}" "Basic $client_basic"
 
 # Prints "requests/s, p50, p99" from wrk's output with --latency.
 summarize() {

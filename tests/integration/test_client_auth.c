@@ -1,5 +1,5 @@
 /* End-to-end checks of service-client authentication on POST /v1/token/verify and
- * POST /oauth/introspect: client_secret_basic with its form-encoding, one 401 answer for
+ * POST /oauth/introspect: client_secret_basic with its form-encoding, one 401 response for
  * every bad credential, 403 for a missing scope, and revocation that reaches both
  * instances within seconds through NOTIFY (tests/run.sh sets a 60-second client cache). */
 #include <stdarg.h>
@@ -226,7 +226,7 @@ static long long now_milliseconds(void)
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* Polls BASE_URL until HEADER gets 401; fails after PROPAGATION_LIMIT_MS. */
+/* Polls BASE_URL until HEADER gets 401, failing after PROPAGATION_LIMIT_MS. */
 static void await_rejection(const char *base_url, const char *header)
 {
     long long deadline = now_milliseconds() + PROPAGATION_LIMIT_MS;
@@ -281,7 +281,7 @@ static void test_new_client_works_at_once(void **state)
     struct lk_test_response response;
 
     (void)state;
-    /* An unknown id is cached as absent; creating the client must clear that. */
+    /* An unknown id is cached as absent, and creating the client must clear that. */
     lk_test_basic_header("lkc_created_later_00000", "lks_x", header, sizeof(header));
     post_verify(NULL, "/v1/token/verify", header, &response);
     assert_int_equal(response.status, 401);

@@ -105,7 +105,7 @@ static void test_member_with_org(void **state)
     lk_test_assert_header_equal(&response, "X-Auth-Role", "member");
     lk_test_response_dispose(&response);
 
-    /* Proxies forward the original method; HEAD and POST are answered alike. */
+    /* Proxies forward the original method, so HEAD and POST are handled alike. */
     call("POST", query, member_bearer, NULL, 200, &response);
     lk_test_response_dispose(&response);
     call("HEAD", query, member_bearer, NULL, 200, &response);

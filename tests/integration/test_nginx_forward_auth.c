@@ -1,7 +1,7 @@
 /* End-to-end checks of forward authentication through a real nginx running
  * docs/nginx-forward-auth.conf (started by tests/run.sh at LK_TEST_NGINX_URL): nginx asks
  * GET /v1/auth over TLS on every request and lets members through to the application,
- * which echoes the X-Auth-* headers it received; non-members and anonymous callers never
+ * which echoes the X-Auth-* headers it received. Non-members and anonymous callers never
  * reach it. */
 #include <stdarg.h>
 #include <stddef.h>

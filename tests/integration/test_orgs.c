@@ -71,7 +71,7 @@ static void get_expecting(const char *path, const char *header, long expected,
     lk_test_assert_security_headers(response);
 }
 
-/* Returns the JSON body of a 200 answer to GET PATH with HEADER. */
+/* Returns the JSON body of a 200 response to GET PATH with HEADER. */
 static json_t *get_json(const char *path, const char *header)
 {
     struct lk_test_response response;
@@ -82,7 +82,7 @@ static json_t *get_json(const char *path, const char *header)
     return body;
 }
 
-/* Fails unless GET PATH with HEADER answers a problem with STATUS and TYPE. */
+/* Fails unless GET PATH with HEADER returns a problem with STATUS and TYPE. */
 static void expect_problem(const char *path, const char *header, long status, const char *type)
 {
     struct lk_test_response response;
@@ -355,7 +355,7 @@ static void test_pagination(void **state)
     assert_int_equal(read_all_pages(id, 7, header), 7);
     assert_int_equal(read_all_pages(id, 200, header), 7);
 
-    /* Without a limit the default page size (50) holds all seven. */
+    /* Without a limit the default page size (50) contains all seven. */
     char path[160];
     snprintf(path, sizeof(path), "/v1/orgs/%s/members", id);
     json_t *body = get_json(path, header);
@@ -542,7 +542,7 @@ static json_t *verify_with_org(const char *token, const char *org_id)
 static void assert_inactive(json_t *body, const char *description)
 {
     if (!json_is_false(json_object_get(body, "active")) || json_object_size(body) != 1) {
-        fail_msg("%s: the answer is not exactly {\"active\":false}", description);
+        fail_msg("%s: the response is not exactly {\"active\":false}", description);
     }
     json_decref(body);
 }
@@ -663,8 +663,8 @@ static void test_changes_reach_both_instances(void **state)
 }
 
 /* A change written straight to the table sends no NOTIFY, so the cached role stays until
- * a notification arrives: the answer really comes from the cache. */
-static void test_answers_come_from_cache(void **state)
+ * a notification arrives: the response really comes from the cache. */
+static void test_roles_come_from_cache(void **state)
 {
     struct lk_test_user cached;
     char sql[400];
@@ -705,7 +705,7 @@ int main(void)
         cmocka_unit_test(test_verify_with_org),
         cmocka_unit_test(test_verify_rejects_malformed_org),
         cmocka_unit_test(test_changes_reach_both_instances),
-        cmocka_unit_test(test_answers_come_from_cache),
+        cmocka_unit_test(test_roles_come_from_cache),
     };
 
     return cmocka_run_group_tests(tests, set_up, tear_down);

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Runs nginx for the forward-auth test: docs/nginx-forward-auth.conf, with its placeholders
 # filled in, in front of a tiny application that nginx itself serves from a second server
-# block (it answers 200 and echoes the X-Auth-* headers it received).
+# block (it responds 200 and echoes the X-Auth-* headers it received).
 #
 # nginx runs in the foreground ("daemon off") as a background job of the calling shell,
 # with its own prefix, configuration, pid file, logs and temporary files under a directory
@@ -53,8 +53,8 @@ http {
 CONF
 }
 
-# Starts nginx with DIR/nginx.conf and waits up to 10 seconds until the proxy answers on
-# FRONT_PORT. Returns 1, after printing nginx's error log, when it does not.
+# Starts nginx with DIR/nginx.conf and waits up to 10 seconds until the proxy accepts
+# connections on FRONT_PORT. Returns 1, after printing nginx's error log, when it does not.
 lk_nginx_start() {
     local dir="$1" front_port="$2" waited=0 stale
     stale="$(cat "$dir/nginx-master.pid" 2>/dev/null)"

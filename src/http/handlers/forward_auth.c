@@ -2,12 +2,12 @@
  * GET /v1/auth: forward authentication for reverse proxies (nginx auth_request, Traefik
  * ForwardAuth, Envoy ext_authz). The proxy passes the client's Authorization header and,
  * optionally, the organisation the protected route belongs to, in the query parameter
- * org_id or the header X-Auth-Org-Id. The answer is 200 with X-Auth-User-Id (and, for an
+ * org_id or the header X-Auth-Org-Id. The response is 200 with X-Auth-User-Id (and, for an
  * organisation, X-Auth-Org-Id and X-Auth-Role), 401 without a valid token, or 403 for a
  * non-member. Every method is accepted because proxies forward the original one.
  *
  * Under /v1/auth/... (Envoy appends the original path) the query string belongs to the
- * original request and is ignored; the organisation then comes from the header only.
+ * original request and is ignored, so the organisation then comes from the header only.
  */
 #include "http/handlers/handlers.h"
 
@@ -61,7 +61,7 @@ static int read_query_org_or_respond(lk_request_t *request, char org_id[37])
 
 /*
  * Finds the organisation to check: from the query, the header or the token's own scope.
- * Returns 0, or -1 after having answered 400 (malformed or conflicting ids) or 403 (a
+ * Returns 0, or -1 after sending 400 (malformed or conflicting ids) or 403 (a
  * token scoped to another organisation).
  */
 static int required_org_or_respond(lk_request_t *request, const json_t *claims, char org_id[37])

@@ -1,6 +1,6 @@
 /*
  * GET /v1/me: the signed-in user's id, email and memberships, and nothing else. The token
- * is verified on the event loop; the profile is read by a worker job.
+ * is verified on the event loop, and the profile is read by a worker job.
  */
 #include "http/handlers/handlers.h"
 
@@ -50,7 +50,8 @@ static void run_me(lk_job_t *base, lk_worker_t *worker)
 
 static void respond_profile(lk_request_t *request, const me_job_t *job)
 {
-    /* A token outlives the account it was issued for by up to its lifetime. */
+    /* A token stays valid until it expires, even after its account is disabled or deleted,
+       so the account is checked here too. */
     if (job->result == LK_STORE_NOT_FOUND || (job->result == LK_STORE_OK && job->profile.disabled))
         lk_respond_bearer_unauthorized(request, LK_BEARER_INVALID);
     else if (job->result == LK_STORE_OK)

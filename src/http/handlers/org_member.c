@@ -1,7 +1,7 @@
 /*
  * GET /v1/orgs/{org_id}/members/{user_id}: the role of one user in one organisation, for
  * service clients with members:read and for members of that organisation. Both the
- * caller's and the target's membership come from the access lookup, so a cached answer
+ * caller's and the target's membership come from the access lookup, so a cached result
  * needs no database round trip.
  */
 #include "http/handlers/handlers.h"

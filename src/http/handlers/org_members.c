@@ -1,8 +1,8 @@
 /*
  * GET /v1/orgs/{org_id}/members[?limit=N&cursor=C]: one page of an organisation's members
  * in user-id order, for service clients with members:read and for the organisation's
- * owners and admins. The caller is authorised through the access lookup; the page itself
- * is read by a worker job.
+ * owners and admins. The caller is authorised through the access lookup, and the page
+ * itself is read by a worker job.
  */
 #include "http/handlers/handlers.h"
 
@@ -164,7 +164,7 @@ static void start_page(lk_request_t *request, const lk_access_lookup_t *lookup, 
     }
 }
 
-/* Reads limit and cursor into the context. Returns 0, or -1 after having answered 400. */
+/* Reads limit and cursor into the context. Returns 0, or -1 after sending 400. */
 static int parse_paging_or_respond(lk_request_t *request, members_context_t *context)
 {
     json_t *query = lk_parse_query_or_respond(request, members_query,

@@ -26,7 +26,7 @@ static const lk_field_rule_t verify_fields[] = {
     {.name = "org_id", .type = LK_FIELD_STRING, .format = LK_FORMAT_UUID},
 };
 
-/* The claims an active answer carries, in RFC 7662 order; nothing else is copied. */
+/* The claims an active response carries, in RFC 7662 order. Nothing else is copied. */
 static const char *const reported_claims[] = {
     "iss", "sub", "aud", "exp", "iat", "jti", "client_id", "sid", "org_id", "role",
 };
@@ -46,7 +46,7 @@ static void dispose_context(void *data)
     json_decref(context->claims);
 }
 
-/* Builds the active answer from the token's claims, with the checked role when given. */
+/* Builds the active response from the token's claims, with the checked role when given. */
 static json_t *active_response(const json_t *claims, const char *org_id, lk_org_role_t role)
 {
     json_t *body = json_pack("{s:b}", "active", 1);

@@ -33,7 +33,7 @@ const char *lk_test_unique_suffix(void);
 /* Creates a user whose email starts with NAME. */
 void lk_test_make_user(const char *name, struct lk_test_user *user);
 
-/* Creates an organisation whose slug starts with NAME; stores the slug and id. */
+/* Creates an organisation whose slug starts with NAME and stores its slug and id. */
 void lk_test_make_org(const char *name, char slug[64], char id[37]);
 
 /* Runs `orgs add-member SLUG EMAIL --role ROLE`. */
@@ -60,7 +60,7 @@ void lk_test_suite_client_header(char *header, size_t size);
 void lk_test_bearer_header(const char *token, char *header, size_t size);
 
 /* Logs USER in, with {"org_id": ORG_ID} unless ORG_ID is NULL, and returns the access
- * token (malloc'ed, recorded for the log check), failing the test unless the answer is 200. */
+ * token (malloc'ed, recorded for the log check), failing the test unless the response is 200. */
 char *lk_test_login_token(const struct lk_test_user *user, const char *org_id);
 
 /* Sends a request with the given method, path and one extra header line (or NULL) to

@@ -294,6 +294,22 @@ static void test_new_client_works_at_once(void **state)
     lk_test_response_dispose(&response);
 }
 
+/* OAuth libraries read the accepted client authentication from the issuer metadata. */
+static void test_metadata_names_auth_method(void **state)
+{
+    struct lk_test_response response;
+
+    (void)state;
+    lk_test_get("/.well-known/openid-configuration", LK_TEST_HTTP_2, &response);
+    assert_int_equal(response.status, 200);
+    json_t *metadata = lk_test_json_body(&response);
+    json_t *methods = json_object_get(metadata, "introspection_endpoint_auth_methods_supported");
+    assert_int_equal(json_array_size(methods), 1);
+    assert_string_equal(json_string_value(json_array_get(methods, 0)), "client_secret_basic");
+    json_decref(metadata);
+    lk_test_response_dispose(&response);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_client_without_scope_is_forbidden),
         cmocka_unit_test(test_revoked_client_rejected_everywhere),
         cmocka_unit_test(test_new_client_works_at_once),
+        cmocka_unit_test(test_metadata_names_auth_method),
     };
 
     return cmocka_run_group_tests(tests, set_up, tear_down);

@@ -30,6 +30,8 @@ void lk_handle_openid_configuration(lk_request_t *request)
     json_object_set_new(body, "issuer", json_string(issuer));
     json_object_set_new(body, "jwks_uri", endpoint(issuer, "/.well-known/jwks.json"));
     json_object_set_new(body, "introspection_endpoint", endpoint(issuer, "/oauth/introspect"));
+    json_object_set_new(body, "introspection_endpoint_auth_methods_supported",
+                        json_pack("[s]", "client_secret_basic"));
     json_object_set_new(body, "revocation_endpoint", endpoint(issuer, "/oauth/revoke"));
     json_object_set_new(body, "login_endpoint", endpoint(issuer, "/v1/login"));
     json_object_set_new(body, "token_verification_endpoint",

@@ -263,6 +263,27 @@ static void test_malformed_ids_are_not_found(void **state)
     }
 }
 
+static void test_wrong_method_lists_allowed(void **state)
+{
+    char client[512];
+    char path[160];
+    struct lk_test_response response;
+
+    (void)state;
+    lk_test_suite_client_header(client, sizeof(client));
+    snprintf(path, sizeof(path), "/v1/orgs/%s/members", a_id);
+    lk_test_request_with(NULL, "POST", path, client, &response);
+    json_decref(lk_test_assert_problem(&response, 405));
+    lk_test_assert_header_equal(&response, "Allow", "GET");
+    lk_test_response_dispose(&response);
+
+    member_path(a_id, owner.id, path, sizeof(path));
+    lk_test_request_with(NULL, "DELETE", path, client, &response);
+    json_decref(lk_test_assert_problem(&response, 405));
+    lk_test_assert_header_equal(&response, "Allow", "GET");
+    lk_test_response_dispose(&response);
+}
+
 static void test_listing_by_role(void **state)
 {
     char header[4200];
@@ -696,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_token_scoped_to_other_org),
         cmocka_unit_test(test_clients_without_rights),
         cmocka_unit_test(test_malformed_ids_are_not_found),
+        cmocka_unit_test(test_wrong_method_lists_allowed),
         cmocka_unit_test(test_listing_by_role),
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_paging_errors),

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "support/command.h"
 #include "support/http_client.h"
 #include "support/org_fixtures.h"
 #include "support/response_checks.h"
@@ -427,6 +428,15 @@ static void test_paging_errors(void **state)
         lk_test_response_dispose(&response);
     }
 
+    /* A query string over the limit is refused before it is parsed. */
+    char long_path[3200];
+    int written = snprintf(long_path, sizeof(long_path), "/v1/orgs/%s/members?cursor=", a_id);
+    memset(long_path + written, 'a', sizeof(long_path) - (size_t)written - 1);
+    long_path[sizeof(long_path) - 1] = '\0';
+    get_expecting(long_path, header, 400, &response);
+    json_decref(lk_test_assert_problem(&response, 400));
+    lk_test_response_dispose(&response);
+
     /* A cursor of organisation A is refused for organisation B. */
     snprintf(path, sizeof(path), "/v1/orgs/%s/members?limit=1", a_id);
     json_t *body = get_json(path, header);
@@ -477,6 +487,29 @@ static void test_me_lists_memberships(void **state)
 
     expect_problem("/v1/me", NULL, 401, "urn:latchkey:problem:unauthenticated");
     expect_problem("/v1/me", "Authorization: Bearer abc", 401, "urn:latchkey:problem:invalid-token");
+}
+
+/* A token outlives the disabling of its account, but /v1/me does not serve it. */
+static void test_me_rejects_disabled_account(void **state)
+{
+    struct lk_test_user leaving;
+    char header[4200];
+    struct lk_test_command_result result;
+
+    (void)state;
+    lk_test_make_user("leaving", &leaving);
+    bearer_for(&leaving, NULL, header, sizeof(header));
+    json_decref(get_json("/v1/me", header));
+
+    const char *const disable[] = {"users", "disable", leaving.email, NULL};
+    lk_test_run_latchkey(disable, NULL, &result);
+    assert_int_equal(result.exit_status, 0);
+    lk_test_command_result_dispose(&result);
+
+    struct lk_test_response response;
+    get_expecting("/v1/me", header, 401, &response);
+    assert_non_null(strstr(lk_test_header(&response, "WWW-Authenticate"), "error=\"invalid_token\""));
+    lk_test_response_dispose(&response);
 }
 
 static void test_login_scoped_to_org(void **state)
@@ -722,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_paging_errors),
         cmocka_unit_test(test_me_lists_memberships),
+        cmocka_unit_test(test_me_rejects_disabled_account),
         cmocka_unit_test(test_login_scoped_to_org),
         cmocka_unit_test(test_login_errors_with_org),
         cmocka_unit_test(test_verify_with_org),

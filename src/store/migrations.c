@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "store/db.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,32 @@ static int read_version(PGconn *connection, int *version, char *error, size_t er
     return 0;
 }
 
+/*
+ * Stores in `recorded` whether `migration` is in schema_migrations. Migrations are applied
+ * by this check rather than by comparing with the highest recorded version, so that a
+ * migration merged after a higher-numbered one is still applied. Returns 0 or -1.
+ */
+static int read_recorded(PGconn *connection, const lk_migration_t *migration, bool *recorded,
+                         char *error, size_t error_size)
+{
+    char version[16];
+    snprintf(version, sizeof version, "%d", migration->version);
+    const char *values[] = {version};
+    PGresult *result =
+        lk_db_query(connection, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, values);
+
+    if (lk_db_result(connection, result, PGRES_TUPLES_OK, "read applied migrations") !=
+        LK_STORE_OK) {
+        describe_failure(connection, result, "reading the applied migrations failed", error,
+                         error_size);
+        PQclear(result);
+        return -1;
+    }
+    *recorded = PQntuples(result) > 0;
+    PQclear(result);
+    return 0;
+}
+
 /* Applies one migration and records it, in one transaction. Returns 0 or -1. */
 static int apply_one(PGconn *connection, const lk_migration_t *migration, char *error,
                      size_t error_size)
@@ -134,7 +161,7 @@ static int apply_one(PGconn *connection, const lk_migration_t *migration, char *
     return outcome;
 }
 
-/* Applies every migration newer than the recorded version. The caller holds the lock. */
+/* Applies every embedded migration that is not recorded yet. The caller holds the lock. */
 static int apply_pending(PGconn *connection, int *applied, char *error, size_t error_size)
 {
     if (run_script(connection, CREATE_TABLE_SQL, "creating schema_migrations failed", error,
@@ -152,7 +179,10 @@ static int apply_pending(PGconn *connection, int *applied, char *error, size_t e
                     version, latest);
 
     for (size_t i = 0; i < lk_migration_count; i++) {
-        if (lk_migrations[i].version <= version)
+        bool recorded = false;
+        if (read_recorded(connection, &lk_migrations[i], &recorded, error, error_size) != 0)
+            return -1;
+        if (recorded)
             continue;
         if (apply_one(connection, &lk_migrations[i], error, error_size) != 0)
             return -1;

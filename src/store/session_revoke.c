@@ -30,7 +30,7 @@
     " RETURNING s.id, s.user_id, s.revoked_at),"                                            \
     " recorded AS ("                                                                        \
     " INSERT INTO audit_events (event, actor, subject, details)"                            \
-    " SELECT $3, $4, user_id::text,"                                                        \
+    " SELECT $3, coalesce($4, user_id::text), user_id::text,"                               \
     " $5::jsonb || jsonb_build_object('session_id', id, 'reason', $2::text) FROM ended)"    \
     " SELECT id, extract(epoch FROM revoked_at)::bigint FROM ended"
 

@@ -48,7 +48,7 @@ typedef struct lk_session_end_request {
     const char *refresh_token_hash; /* any refresh token of the family, hex SHA-256 */
     const char *reason;             /* stored in sessions.revoked_reason */
     const char *event;              /* audit event name, such as "session.ended" */
-    const char *actor;              /* audit actor */
+    const char *actor;              /* audit actor, or NULL for the session's user id */
     const json_t *details;          /* extra audit details (never secrets), or NULL */
 } lk_session_end_request_t;
 

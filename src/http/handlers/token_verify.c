@@ -1,6 +1,7 @@
 /*
  * POST /v1/token/verify and POST /oauth/introspect: RFC 7662 token introspection. Runs on
- * the event loop: verification uses only the in-memory key ring.
+ * the event loop: verification uses only the in-memory key ring and the in-memory list of
+ * revoked sessions.
  */
 #include "http/handlers/handlers.h"
 
@@ -40,6 +41,15 @@ static json_t *active_response(const json_t *claims)
     return body;
 }
 
+/* Returns true when the token's session has ended (logout, reuse, revocation). */
+static bool session_revoked(const lk_request_t *request, const json_t *claims, int64_t now)
+{
+    const char *session_id = json_string_value(json_object_get(claims, "sid"));
+    return session_id != NULL &&
+           lk_revocation_list_contains(request->app->revocations, session_id,
+                                       strlen(session_id), now);
+}
+
 void lk_handle_token_verify(lk_request_t *request)
 {
     json_t *input = lk_parse_body_or_respond(request, verify_fields,
@@ -64,6 +74,12 @@ void lk_handle_token_verify(lk_request_t *request)
     lk_keyring_release(ring);
     json_decref(input);
 
+    if (status == LK_TOKEN_VALID && session_revoked(request, claims, params.now)) {
+        lk_log_debug("token inactive: request %s: session revoked", request->request_id);
+        json_decref(claims);
+        lk_respond_json(request, 200, json_pack("{s:b}", "active", 0));
+        return;
+    }
     if (status != LK_TOKEN_VALID) {
         lk_log_debug("token inactive: request %s: %s", request->request_id,
                      lk_token_status_name(status));

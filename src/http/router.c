@@ -15,6 +15,10 @@ static const lk_route_t routes[] = {
     {"GET", "/.well-known/openid-configuration", lk_handle_openid_configuration},
     {"GET", "/healthz", lk_handle_healthz},
     {"GET", "/readyz", lk_handle_readyz},
+    {"POST", "/v1/token/refresh", lk_handle_token_refresh},
+    {"POST", "/v1/logout", lk_handle_logout},
+    {"POST", "/v1/logout/all", lk_handle_logout_all},
+    {"POST", "/oauth/revoke", lk_handle_oauth_revoke},
 };
 
 static bool iovec_equals(h2o_iovec_t value, const char *text)

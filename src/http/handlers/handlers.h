@@ -10,5 +10,9 @@ void lk_handle_openid_configuration(lk_request_t *request);
 void lk_handle_token_verify(lk_request_t *request);
 void lk_handle_healthz(lk_request_t *request);
 void lk_handle_readyz(lk_request_t *request);
+void lk_handle_token_refresh(lk_request_t *request);
+void lk_handle_logout(lk_request_t *request);
+void lk_handle_logout_all(lk_request_t *request);
+void lk_handle_oauth_revoke(lk_request_t *request);
 
 #endif

@@ -21,6 +21,13 @@
 #define PRUNE_MAX_BATCHES 20
 #define REPUBLISH_LIMIT 10000
 
+/*
+ * Sealed successors are kept this much longer than this server's grace period, so that
+ * a server with a longer one (during a configuration change) still finds them. Retries
+ * are bounded by the grace period of the server that answers them either way.
+ */
+#define SEALED_SUCCESSOR_MARGIN_SECONDS 60
+
 struct lk_session_pruner {
     const lk_config_t *config;
     pthread_t thread;
@@ -95,7 +102,8 @@ static void prune(lk_session_pruner_t *pruner)
     int64_t deleted = run_batches(pruner, lk_store_sessions_prune,
                                   retention_seconds(pruner->config));
     int64_t cleared = run_batches(pruner, lk_store_successors_clear,
-                                  pruner->config->refresh_grace_period);
+                                  pruner->config->refresh_grace_period +
+                                      SEALED_SUCCESSOR_MARGIN_SECONDS);
     republish(pruner);
     lk_store_prune_unlock(pruner->database);
 

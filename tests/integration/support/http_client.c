@@ -159,7 +159,9 @@ void lk_test_send(const struct lk_test_request *request, struct lk_test_response
     memset(response, 0, sizeof(*response));
     assert_non_null(curl);
     assert_non_null(header_list);
-    snprintf(url, sizeof(url), "%s%s", lk_test_env("LK_TEST_BASE_URL"), request->path);
+    snprintf(url, sizeof(url), "%s%s",
+             request->base_url != NULL ? request->base_url : lk_test_env("LK_TEST_BASE_URL"),
+             request->path);
 
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CAINFO, lk_test_env("LK_TEST_CA_FILE"));

@@ -32,6 +32,7 @@ struct lk_test_request {
     size_t body_length;
     const char *const *extra_headers; /* NULL-terminated "Name: value" lines, or NULL */
     enum lk_test_http_version version;
+    const char *base_url;             /* LK_TEST_BASE_URL when NULL */
 };
 
 /* Response of the final exchange (an interim 100 Continue is dropped). */

@@ -218,7 +218,8 @@ static int users_create(int argc, char **argv)
 /*
  * Publishes the revocations of the disabled user's sessions through Redis, so that
  * running servers report the user's access tokens inactive within a second. Without
- * Redis the servers' session pruners publish them later; the disable itself stands.
+ * Redis the servers' session pruners publish them later, and the user stays disabled
+ * either way.
  */
 static void publish_revocations(const lk_config_t *config, PGconn *connection,
                                 const char *user_id)

@@ -13,7 +13,7 @@
 
 /*
  * Returns the token's claims (a new reference the caller releases) and records the user
- * and client id for the request log line. Otherwise answers 401 with a
+ * and client id for the request log line. Otherwise responds 401 with a
  * WWW-Authenticate challenge itself and returns NULL: without error code when the
  * request carries no Bearer credentials, with error="invalid_token" when the token is
  * malformed, fails verification, has expired or belongs to a revoked session.

@@ -1,6 +1,6 @@
 /*
- * What to do with a refresh token that could not be rotated: the decision from its state
- * in PostgreSQL (lk_store_refresh_token_find), kept apart so that it can be tested alone.
+ * The decision about a refresh token that could not be rotated, taken from its state in
+ * PostgreSQL (lk_store_refresh_token_find) and kept apart so that it can be tested alone.
  * Pure, safe on any thread.
  */
 #ifndef LK_SESSIONS_REFRESH_VERDICT_H
@@ -18,11 +18,11 @@ typedef enum lk_refresh_verdict {
 } lk_refresh_verdict_t;
 
 /*
- * Decides in this order: a revoked session, a disabled user and an expired session
- * reject without further action; an unused token rejects; a used token within the grace
- * period whose successor is still unused and sealed in its row is a retry; any other
- * used token is reuse. A retry is refused once the successor has been rotated, because a
- * client that already used the successor did not lose the response.
+ * Decides in this order. A revoked session, a disabled user and an expired session are
+ * rejected without further action, and so is an unused token. A used token within the
+ * grace period whose successor is still unused and sealed in its row is a retry. Any
+ * other used token is reuse. A retry is refused once the successor has been rotated,
+ * because a client that already used the successor did not lose the response.
  */
 lk_refresh_verdict_t lk_refresh_verdict(const lk_refresh_token_state_t *state);
 

@@ -37,10 +37,12 @@ static int64_t monotonic_milliseconds(void)
 }
 
 /* Logs the first failure of an outage and the recovery, not every retry. */
-static void note_failure(lk_revocation_listener_t *listener, const char *what, const char *why)
+static void note_failure(lk_revocation_listener_t *listener, const char *operation,
+                         const char *reason)
 {
     if (!listener->failing)
-        lk_log_warn("revocation listener failed: %s: %s; retrying every second", what, why);
+        lk_log_warn("revocation listener failed: %s: %s; retrying every second", operation,
+                    reason);
     listener->failing = true;
 }
 

@@ -24,7 +24,7 @@
 /*
  * Sealed successors are kept this much longer than this server's grace period, so that
  * a server with a longer one (during a configuration change) still finds them. Retries
- * are bounded by the grace period of the server that answers them either way.
+ * are bounded by the grace period of the server that handles them either way.
  */
 #define SEALED_SUCCESSOR_MARGIN_SECONDS 60
 

@@ -1,10 +1,10 @@
 /*
- * A background thread per server that, every LATCHKEY_SESSION_PRUNE_INTERVAL seconds and
- * on one server at a time (a PostgreSQL advisory lock), deletes ended sessions with their
- * refresh tokens, clears sealed successors whose grace period has passed, and publishes
- * the revocations of the last access-token lifetime to Redis again, so that a
- * publication lost to a Redis outage, or a revocation made without Redis, still reaches
- * every server's revocation list. Each step works in bounded batches.
+ * A background thread per server that runs every LATCHKEY_SESSION_PRUNE_INTERVAL seconds,
+ * on one server at a time (a PostgreSQL advisory lock decides which). It deletes ended
+ * sessions with their refresh tokens and clears sealed successors whose grace period has
+ * passed. It also publishes the revocations of the last access-token lifetime to Redis
+ * again, so that a publication lost to a Redis outage, or a revocation made without Redis,
+ * still reaches every server's revocation list. Each step works in bounded batches.
  */
 #ifndef LK_SESSIONS_SESSION_PRUNER_H
 #define LK_SESSIONS_SESSION_PRUNER_H

@@ -48,7 +48,7 @@ __attribute__((warn_unused_result)) int lk_successor_seal(
  * Opens text made by lk_successor_seal with the same parent and associated data and
  * writes the successor token into `successor`. Returns 0, or -1 when the text is
  * malformed or does not authenticate (another parent, other associated data, altered
- * text); `successor` is then the empty string.
+ * text). After a failure `successor` is the empty string.
  */
 __attribute__((warn_unused_result)) int lk_successor_open(
     const char *parent, size_t parent_length, const char *associated_data, const char *sealed,

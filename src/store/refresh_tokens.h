@@ -28,10 +28,11 @@ typedef struct lk_refresh_session {
 } lk_refresh_session_t;
 
 /*
- * Rotates a token in one statement: when the token is unused and unexpired, and its
- * session is neither revoked nor expired and its user not disabled, marks the token used,
- * stores the sealed successor in its row, moves the session's idle deadline (never past
- * its absolute deadline) and inserts the successor, which expires with the session.
+ * Rotates a token in one statement. The token must be unused and unexpired, its session
+ * neither revoked nor expired, and its user not disabled. The statement then marks the
+ * token used, stores the sealed successor in its row, moves the session's idle deadline
+ * (never past its absolute deadline) and inserts the successor, which expires with the
+ * session.
  *
  * The UPDATE's condition "used_at IS NULL" is checked again on the locked row, so of
  * concurrent rotations of one token, on any number of instances, exactly one succeeds.

@@ -1,5 +1,5 @@
 /*
- * POST /v1/logout: ends the session that a refresh token belongs to and answers 204. Any
+ * POST /v1/logout: ends the session that a refresh token belongs to and responds 204. Any
  * token of the session's family works, rotated ones included. A token that matches no
  * open session also gets 204, so that a repeated logout succeeds and the endpoint does
  * not tell which tokens exist. The revocation runs on a worker (session_end_job.c).

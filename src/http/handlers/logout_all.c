@@ -1,6 +1,6 @@
 /*
  * POST /v1/logout/all: ends every session of the user whose access token is in the
- * Authorization header and answers 204. The body may be empty or an empty JSON object.
+ * Authorization header and responds 204. The body may be empty or an empty JSON object.
  * The revocations run on a worker (session_end_job.c).
  */
 #include "http/handlers/handlers.h"
@@ -27,7 +27,7 @@ static void finish_logout_all(lk_job_t *base)
     lk_session_end_job_destroy(job);
 }
 
-/* Accepts no body or a body without fields; answers 400, 413 or 415 otherwise. */
+/* Accepts no body or a body without fields, and responds 400, 413 or 415 otherwise. */
 static bool check_empty_body_or_respond(lk_request_t *request)
 {
     if (request->req->entity.len == 0)

@@ -32,7 +32,7 @@ static void respond_oauth_error(lk_request_t *request, int status, const char *e
                     json_pack("{s:s, s:s}", "error", error, "error_description", description));
 }
 
-/* Validates the form body; answers an OAuth error itself and returns NULL when invalid. */
+/* Validates the form body. When it is invalid, responds with an OAuth error and returns NULL. */
 static json_t *parse_or_respond(lk_request_t *request)
 {
     lk_request_schema_t schema = {

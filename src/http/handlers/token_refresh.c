@@ -40,8 +40,8 @@ static void respond_tokens(lk_request_t *request, const lk_refresh_job_t *job)
 }
 
 /*
- * One answer for every token that does not refresh (unknown, malformed, expired, revoked,
- * reused), so that the response tells a thief nothing; the log line says which.
+ * One response for every token that does not refresh (unknown, malformed, expired,
+ * revoked, reused), so that it tells a thief nothing. The log line records which.
  */
 static void respond_invalid_token(lk_request_t *request)
 {

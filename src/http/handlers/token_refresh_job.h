@@ -1,8 +1,8 @@
 /*
- * The worker half of POST /v1/token/refresh: rotate the presented refresh token in one
- * PostgreSQL statement, or, when it cannot be rotated, find out why and act on it (return
- * the sealed successor to a retry within the grace period, end the session on reuse),
- * then sign a new access token. Everything secret in the job is wiped when it is
+ * The worker half of POST /v1/token/refresh. It rotates the presented refresh token in one
+ * PostgreSQL statement. When the token cannot be rotated, it finds out why and acts on it:
+ * a retry within the grace period gets the sealed successor, and reuse ends the session.
+ * Then it signs a new access token. Everything secret in the job is wiped when it is
  * destroyed.
  */
 #ifndef LK_HTTP_HANDLERS_TOKEN_REFRESH_JOB_H

@@ -8,9 +8,12 @@
 #
 # Run it as root (as CI does) or as a developer who can use sudo for the package install.
 # It listens on 127.0.0.1 only: PostgreSQL on 54329, Redis on 56379 and latchkey on 18443
-# (LK_TEST_PG_PORT, LK_TEST_REDIS_PORT and LK_TEST_HTTPS_PORT override them), a second
-# latchkey on the https port + 1, and nginx for the forward-auth test on the https port + 5
-# (the proxy) and + 6 (the application behind it). It keeps its servers' data and logs in
+# (LK_TEST_PG_PORT, LK_TEST_REDIS_PORT and LK_TEST_HTTPS_PORT override them). Three more
+# latchkey instances share the same PostgreSQL and Redis on the next ports: 18444 with the
+# same settings, 18445 with session lifetimes of seconds (idle 3 s, absolute 8 s, a 1 s
+# retry grace period, pruning and revocation resync every second) and 18446 with the
+# retry grace period turned off. nginx for the forward-auth test listens on the https
+# port + 5 (the proxy) and + 6 (the application behind it). It keeps its servers' data and logs in
 # tests/.run/<mode> (or LK_RUN_DIR). LK_BUILD_DIR overrides the
 # build directory. The last line of output is "N passed, N failed"; the exit status is
 # non-zero if anything failed.
@@ -224,6 +227,14 @@ export LK_TEST_BASE_URL="https://127.0.0.1:$https_port"
 # behind a load balancer do; tests of cross-instance behaviour use both.
 export LK_TEST_SECOND_BASE_URL="https://127.0.0.1:$((https_port + 1))"
 export LK_TEST_SECOND_SERVER_LOG="$run_dir/server-second.log"
+# Two more instances for the session lifetime tests; see the header for their settings.
+export LK_TEST_SHORT_BASE_URL="https://127.0.0.1:$((https_port + 2))"
+export LK_TEST_SHORT_SERVER_LOG="$run_dir/server-short.log"
+export LK_TEST_SHORT_IDLE_TIMEOUT=3
+export LK_TEST_SHORT_SESSION_TTL=8
+export LK_TEST_SHORT_GRACE_PERIOD=1
+export LK_TEST_NO_GRACE_BASE_URL="https://127.0.0.1:$((https_port + 3))"
+export LK_TEST_NO_GRACE_SERVER_LOG="$run_dir/server-no-grace.log"
 export LK_TEST_CA_FILE="$LATCHKEY_TLS_CERT_FILE"
 export LK_TEST_USER_EMAIL="user@example.test"
 export LK_TEST_USER_PASSWORD="user-$(random_password)"
@@ -260,6 +271,18 @@ lk_serve_start main "$latchkey" "$LK_TEST_SERVER_LOG" "$LK_TEST_BASE_URL" "$LK_T
 LATCHKEY_LISTEN="$LK_TEST_SECOND_BASE_URL" lk_serve_start second "$latchkey" \
     "$LK_TEST_SECOND_SERVER_LOG" "$LK_TEST_SECOND_BASE_URL" "$LK_TEST_CA_FILE" ||
     abort_run "start the second latchkey serve"
+: >"$LK_TEST_SHORT_SERVER_LOG"
+LATCHKEY_LISTEN="$LK_TEST_SHORT_BASE_URL" LATCHKEY_REFRESH_IDLE_TIMEOUT="$LK_TEST_SHORT_IDLE_TIMEOUT" \
+    LATCHKEY_REFRESH_TOKEN_TTL="$LK_TEST_SHORT_SESSION_TTL" \
+    LATCHKEY_REFRESH_GRACE_PERIOD="$LK_TEST_SHORT_GRACE_PERIOD" LATCHKEY_SESSION_PRUNE_INTERVAL=1 \
+    LATCHKEY_REVOCATION_RESYNC_INTERVAL=1 lk_serve_start short "$latchkey" \
+    "$LK_TEST_SHORT_SERVER_LOG" "$LK_TEST_SHORT_BASE_URL" "$LK_TEST_CA_FILE" ||
+    abort_run "start the latchkey serve with short session lifetimes"
+: >"$LK_TEST_NO_GRACE_SERVER_LOG"
+LATCHKEY_LISTEN="$LK_TEST_NO_GRACE_BASE_URL" LATCHKEY_REFRESH_GRACE_PERIOD=0 \
+    lk_serve_start no-grace "$latchkey" "$LK_TEST_NO_GRACE_SERVER_LOG" \
+    "$LK_TEST_NO_GRACE_BASE_URL" "$LK_TEST_CA_FILE" ||
+    abort_run "start the latchkey serve without retry grace period"
 
 nginx_dir="$run_dir/nginx"
 export LK_TEST_NGINX_URL="http://127.0.0.1:$((https_port + 5))"
@@ -274,8 +297,13 @@ echo "== interop test (jose)"
 run_interop
 
 echo "== server shutdown and logs"
-for instance in main second; do
-    if [ "$instance" = main ]; then log="$LK_TEST_SERVER_LOG"; else log="$LK_TEST_SECOND_SERVER_LOG"; fi
+for instance in main second short no-grace; do
+    case "$instance" in
+        main) log="$LK_TEST_SERVER_LOG" ;;
+        second) log="$LK_TEST_SECOND_SERVER_LOG" ;;
+        short) log="$LK_TEST_SHORT_SERVER_LOG" ;;
+        no-grace) log="$LK_TEST_NO_GRACE_SERVER_LOG" ;;
+    esac
     serve_status=0
     lk_serve_stop "$instance" || serve_status=$?
     if [ "$serve_status" -eq 0 ]; then

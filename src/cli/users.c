@@ -3,6 +3,8 @@
 
 #include "passwords/password_hash.h"
 #include "passwords/password_policy.h"
+#include "sessions/session_end.h"
+#include "store/redis_client.h"
 #include "store/users.h"
 
 #include <errno.h>
@@ -213,6 +215,35 @@ static int users_create(int argc, char **argv)
     return status;
 }
 
+/*
+ * Publishes the revocations of the disabled user's sessions through Redis, so that
+ * running servers report the user's access tokens inactive within a second. Without
+ * Redis the servers' session pruners publish them later, and the user stays disabled
+ * either way.
+ */
+static void publish_revocations(const lk_config_t *config, PGconn *connection,
+                                const char *user_id)
+{
+    if (config->redis_url == NULL) {
+        fprintf(stderr, "latchkey: LATCHKEY_REDIS_URL is not set, so running servers learn "
+                        "of the revoked sessions only from their session pruner\n");
+        return;
+    }
+
+    char error[256];
+    redisContext *redis = lk_redis_connect(config->redis_url, error, sizeof error);
+    if (redis == NULL)
+        fprintf(stderr, "latchkey: %s; running servers learn of the revoked sessions only "
+                        "from their session pruner\n", error);
+    lk_store_result_t result = lk_sessions_end_all_for_user(
+        connection, redis, user_id, "user_disabled", config->access_token_ttl, NULL);
+    if (result != LK_STORE_OK)
+        fprintf(stderr, "latchkey: publishing the revoked sessions failed (%s)\n",
+                lk_store_result_name(result));
+    if (redis != NULL)
+        redisFree(redis);
+}
+
 static int users_disable(int argc, char **argv)
 {
     lk_cli_arguments_t arguments;
@@ -239,6 +270,8 @@ static int users_disable(int argc, char **argv)
         else if (result != LK_STORE_OK)
             status = lk_cli_store_failure(result, "disabling the user");
     }
+    if (status == LK_EXIT_OK)
+        publish_revocations(&config, connection, id);
     if (status == LK_EXIT_OK && arguments.values[JSON_ONLY] != NULL)
         status = lk_cli_print_json(
             json_pack("{s:s, s:s, s:b}", "id", id, "email", email, "disabled", 1));

@@ -37,6 +37,9 @@ typedef struct lk_config {
     int64_t access_token_ttl;     /* seconds */
     int64_t refresh_token_ttl;    /* seconds: absolute session lifetime */
     int64_t refresh_idle_timeout; /* seconds */
+    int64_t refresh_grace_period; /* seconds a rotated refresh token may be retried; 0 off */
+    int64_t revocation_resync_interval; /* seconds between full reads of revoked sessions */
+    int64_t session_prune_interval;     /* seconds between runs of the session pruner */
     char *trusted_proxies;        /* comma-separated CIDRs, or NULL */
     lk_log_level_t log_level;
     int64_t jwks_max_age;         /* seconds, Cache-Control max-age of the JWKS */

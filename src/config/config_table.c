@@ -177,14 +177,28 @@ const lk_config_variable_t lk_config_variables[] = {
      .offset = FIELD(access_token_ttl), .default_value = "900", .minimum = 60, .maximum = 86400,
      .help = "Lifetime of access tokens, in seconds."},
     {.name = "LATCHKEY_REFRESH_TOKEN_TTL", .type = LK_CONFIG_SECONDS,
-     .offset = FIELD(refresh_token_ttl), .default_value = "2592000", .minimum = 300,
+     .offset = FIELD(refresh_token_ttl), .default_value = "2592000", .minimum = 1,
      .maximum = 31536000,
      .help = "Absolute lifetime of a session and its refresh tokens, in seconds."},
     {.name = "LATCHKEY_REFRESH_IDLE_TIMEOUT", .type = LK_CONFIG_SECONDS,
-     .offset = FIELD(refresh_idle_timeout), .default_value = "604800", .minimum = 300,
+     .offset = FIELD(refresh_idle_timeout), .default_value = "604800", .minimum = 1,
      .maximum = 31536000,
      .help = "Seconds a session may go unused before its refresh token expires; at most "
              "LATCHKEY_REFRESH_TOKEN_TTL."},
+    {.name = "LATCHKEY_REFRESH_GRACE_PERIOD", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(refresh_grace_period), .default_value = "10", .minimum = 0, .maximum = 300,
+     .help = "Seconds during which presenting a just-rotated refresh token again returns the "
+             "same successor instead of ending the session as reuse; 0 turns retries off."},
+    {.name = "LATCHKEY_REVOCATION_RESYNC_INTERVAL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(revocation_resync_interval), .default_value = "30", .minimum = 1,
+     .maximum = 3600,
+     .help = "Seconds between full reads of the revoked sessions from Redis, which repair "
+             "missed revocation messages."},
+    {.name = "LATCHKEY_SESSION_PRUNE_INTERVAL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(session_prune_interval), .default_value = "60", .minimum = 1,
+     .maximum = 86400,
+     .help = "Seconds between runs of the background job that deletes ended sessions and "
+             "publishes recent revocations again."},
     {.name = "LATCHKEY_TRUSTED_PROXIES", .type = LK_CONFIG_STRING,
      .offset = FIELD(trusted_proxies), .check = check_trusted_proxies,
      .help = "Comma-separated CIDRs of proxies whose X-Forwarded-For is believed. None when "

@@ -1,6 +1,6 @@
 /*
  * State shared by every thread of a running server: the immutable configuration, the
- * worker pool, the current key ring and the master key. Created once by lk_serve before
+ * worker pool, the current key ring, the master key and the revoked sessions. Created once by lk_serve before
  * the event loops start and destroyed after they have all stopped.
  */
 #ifndef LK_HTTP_APP_H
@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "crypto/master_key.h"
 #include "keys/key_source.h"
+#include "sessions/revocation_list.h"
 #include "work/worker_pool.h"
 
 #include <stdatomic.h>
@@ -20,6 +21,7 @@ typedef struct lk_app {
     lk_key_source_t *keys;
     lk_master_key_t *master_key;
     lk_access_cache_t *access_cache; /* memberships and service clients */
+    lk_revocation_list_t *revocations; /* revoked sessions, consulted when verifying */
     atomic_long requests_in_flight;
 } lk_app_t;
 

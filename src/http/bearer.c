@@ -1,11 +1,15 @@
 /* Bearer authentication with access tokens; see bearer.h. */
 #include "http/bearer.h"
 
+#include "sessions/revocation_list.h"
+
 #include "core/log.h"
 #include "http/basic_credentials.h"
 #include "http/respond.h"
+#include "sessions/revocation_list.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 lk_token_status_t lk_bearer_verify_token(lk_request_t *request, const char *token, size_t length,
@@ -22,6 +26,18 @@ lk_token_status_t lk_bearer_verify_token(lk_request_t *request, const char *toke
     lk_keyring_t *ring = lk_key_source_acquire(request->app->keys);
     lk_token_status_t status = lk_access_token_verify(ring, token, length, &params, claims);
     lk_keyring_release(ring);
+
+    /* A token outlives its session by up to its TTL, so an ended session is checked too. */
+    if (status == LK_TOKEN_VALID) {
+        const char *session_id = json_string_value(json_object_get(*claims, "sid"));
+        if (session_id != NULL &&
+            lk_revocation_list_contains(request->app->revocations, session_id,
+                                        strlen(session_id), params.now)) {
+            json_decref(*claims);
+            *claims = NULL;
+            status = LK_TOKEN_SESSION_REVOKED;
+        }
+    }
     return status;
 }
 
@@ -60,8 +76,8 @@ void lk_respond_bearer_unauthorized(lk_request_t *request, lk_bearer_status_t st
                            "Bearer realm=\"latchkey\", error=\"invalid_token\", "
                            "error_description=\"The access token is invalid or expired\"");
         lk_respond_problem(request, 401, "invalid-token", "Invalid token",
-                           "The access token is malformed, expired or not signed by this "
-                           "server. Log in again.");
+                           "The access token is malformed, expired, not signed by this "
+                           "server, or its session has ended. Log in again.");
         return;
     }
     lk_response_header(request, "www-authenticate", "Bearer realm=\"latchkey\"");

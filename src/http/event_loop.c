@@ -182,28 +182,9 @@ static bool drain(lk_event_loop_t *loop)
     return !has_pending_timers(&loop->context);
 }
 
-static void *run_event_loop(void *argument)
+/* Registers the receivers and the listening sockets of a loop whose context is ready. */
+static int attach_loop(lk_event_loop_t *loop, const lk_event_loop_setup_t *setup)
 {
-    lk_event_loop_t *loop = argument;
-
-    while (!atomic_load(loop->stopping))
-        h2o_evloop_run(loop->context.loop, INT32_MAX);
-
-    loop->drained = drain(loop);
-    if (!loop->drained)
-        lk_log_warn("shutdown: event loop %zu still had open connections after %d ms",
-                    loop->index, DRAIN_TIMEOUT_MS);
-    return NULL;
-}
-
-int lk_event_loop_start(lk_event_loop_t *loop, size_t index, const lk_event_loop_setup_t *setup)
-{
-    memset(loop, 0, sizeof(*loop));
-    loop->index = index;
-    loop->app = setup->app;
-    loop->stopping = setup->stopping;
-
-    h2o_context_init(&loop->context, h2o_evloop_create(), setup->globalconf);
     loop->accept_tls.ctx = &loop->context;
     loop->accept_tls.hosts = setup->globalconf->hosts;
     loop->accept_tls.ssl_ctx = setup->tls;
@@ -213,36 +194,16 @@ int lk_event_loop_start(lk_event_loop_t *loop, size_t index, const lk_event_loop
     h2o_multithread_register_receiver(loop->context.queue, &loop->replies,
                                       lk_worker_pool_on_replies);
     h2o_multithread_register_receiver(loop->context.queue, &loop->wakeups, on_wakeup);
-
-    if (open_listener_handles(loop, setup) != 0 ||
-        pthread_create(&loop->thread, NULL, run_event_loop, loop) != 0) {
+    if (open_listener_handles(loop, setup) != 0) {
         close_listener_handles(loop);
-        lk_event_loop_dispose(loop);
         return -1;
     }
-    loop->started = true;
-    loop->started_once = true;
     return 0;
 }
 
-void lk_event_loop_wake(lk_event_loop_t *loop)
+/* Frees the context, its queue and its evloop. Runs on the loop's own thread. */
+static void dispose_context(lk_event_loop_t *loop)
 {
-    h2o_multithread_send_message(&loop->wakeups, NULL);
-}
-
-void lk_event_loop_join(lk_event_loop_t *loop)
-{
-    if (loop->started)
-        pthread_join(loop->thread, NULL);
-    loop->started = false;
-}
-
-void lk_event_loop_dispose(lk_event_loop_t *loop)
-{
-    /* h2o aborts when a context with live connections is disposed, so an undrained loop
-     * is left to the process exit instead. */
-    if (loop->started_once && !loop->drained)
-        return;
     h2o_evloop_t *evloop = loop->context.loop;
     h2o_multithread_queue_t *queue = loop->context.queue;
     h2o_multithread_unregister_receiver(loop->context.queue, &loop->replies);
@@ -254,4 +215,100 @@ void lk_event_loop_dispose(lk_event_loop_t *loop)
     h2o_evloop_run(evloop, 0);
     free(queue);
     h2o_evloop_destroy(evloop);
+}
+
+/*
+ * The loop thread: it creates its own h2o context, serves until the stop flag is set,
+ * drains, and after lk_event_loop_dispose disposes the context. Every h2o object of the
+ * loop is created and freed on this thread. h2o 2.2.5 ties each socket buffer to the
+ * per-thread recycle list of the thread that created the socket, so a worker-reply queue
+ * made on the main thread made all loops share the main thread's list without a lock,
+ * which corrupted the heap under load.
+ */
+static void *run_event_loop(void *argument)
+{
+    lk_event_loop_t *loop = argument;
+
+    h2o_context_init(&loop->context, h2o_evloop_create(), loop->setup->globalconf);
+    loop->start_failed = attach_loop(loop, loop->setup) != 0;
+    if (loop->start_failed)
+        dispose_context(loop);
+    sem_post(&loop->attached);
+    if (loop->start_failed)
+        return NULL;
+
+    while (!atomic_load(loop->stopping))
+        h2o_evloop_run(loop->context.loop, INT32_MAX);
+
+    loop->drained = drain(loop);
+    if (!loop->drained)
+        lk_log_warn("shutdown: event loop %zu still had open connections after %d ms",
+                    loop->index, DRAIN_TIMEOUT_MS);
+    sem_post(&loop->stopped);
+
+    /* h2o aborts when a context with live connections is disposed, so an undrained loop
+     * is left to the process exit instead. */
+    sem_wait(&loop->dispose_requested);
+    if (loop->drained)
+        dispose_context(loop);
+    return NULL;
+}
+
+static void destroy_semaphores(lk_event_loop_t *loop)
+{
+    sem_destroy(&loop->attached);
+    sem_destroy(&loop->stopped);
+    sem_destroy(&loop->dispose_requested);
+}
+
+int lk_event_loop_start(lk_event_loop_t *loop, size_t index, const lk_event_loop_setup_t *setup)
+{
+    memset(loop, 0, sizeof(*loop));
+    loop->index = index;
+    loop->app = setup->app;
+    loop->stopping = setup->stopping;
+    loop->setup = setup;
+    sem_init(&loop->attached, 0, 0);
+    sem_init(&loop->stopped, 0, 0);
+    sem_init(&loop->dispose_requested, 0, 0);
+
+    if (pthread_create(&loop->thread, NULL, run_event_loop, loop) != 0) {
+        destroy_semaphores(loop);
+        return -1;
+    }
+    while (sem_wait(&loop->attached) != 0)
+        ;
+    loop->setup = NULL; /* the caller's setup may go away now */
+    if (loop->start_failed) {
+        pthread_join(loop->thread, NULL);
+        destroy_semaphores(loop);
+        return -1;
+    }
+    loop->started = true;
+    return 0;
+}
+
+void lk_event_loop_wake(lk_event_loop_t *loop)
+{
+    h2o_multithread_send_message(&loop->wakeups, NULL);
+}
+
+void lk_event_loop_join(lk_event_loop_t *loop)
+{
+    if (!loop->started || loop->joined)
+        return;
+    while (sem_wait(&loop->stopped) != 0)
+        ;
+    loop->joined = true;
+}
+
+void lk_event_loop_dispose(lk_event_loop_t *loop)
+{
+    if (!loop->started)
+        return;
+    lk_event_loop_join(loop);
+    sem_post(&loop->dispose_requested);
+    pthread_join(loop->thread, NULL);
+    destroy_semaphores(loop);
+    loop->started = false;
 }

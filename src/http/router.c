@@ -20,6 +20,10 @@ static const lk_route_t routes[] = {
     {"*", "/v1/auth/{*}", lk_handle_forward_auth},
     {"GET", "/v1/orgs/{uuid}/members", lk_handle_org_members},
     {"GET", "/v1/orgs/{uuid}/members/{uuid}", lk_handle_org_member},
+    {"POST", "/v1/token/refresh", lk_handle_token_refresh},
+    {"POST", "/v1/logout", lk_handle_logout},
+    {"POST", "/v1/logout/all", lk_handle_logout_all},
+    {"POST", "/oauth/revoke", lk_handle_oauth_revoke},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

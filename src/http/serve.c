@@ -11,6 +11,8 @@
 #include "keys/key_refresher.h"
 #include "keys/keyring_loader.h"
 #include "passwords/password_hash.h"
+#include "sessions/revocation_listener.h"
+#include "sessions/session_pruner.h"
 #include "store/db.h"
 
 #include <openssl/opensslv.h>
@@ -33,6 +35,8 @@ typedef struct lk_server {
     atomic_bool stopping;
     lk_key_refresher_t *refresher;
     lk_cache_listener_t *cache_listener;
+    lk_revocation_listener_t *revocation_listener;
+    lk_session_pruner_t *pruner;
     lk_event_loop_t *loops;
     size_t loop_count;
 } lk_server_t;
@@ -204,6 +208,8 @@ static void stop_loops(lk_server_t *server)
 /* Frees everything in the reverse order of start-up; safe on a partly started server. */
 static void teardown(lk_server_t *server)
 {
+    lk_session_pruner_stop(server->pruner);
+    lk_revocation_listener_stop(server->revocation_listener);
     lk_key_refresher_stop(server->refresher);
     lk_cache_listener_stop(server->cache_listener);
     lk_worker_pool_destroy(server->app.workers);
@@ -216,6 +222,7 @@ static void teardown(lk_server_t *server)
         h2o_config_dispose(&server->globalconf);
     SSL_CTX_free(server->tls);
     lk_key_source_destroy(server->app.keys);
+    lk_revocation_list_destroy(server->app.revocations);
     lk_master_key_destroy(server->app.master_key);
     lk_access_cache_destroy(server->app.access_cache);
 }
@@ -233,6 +240,28 @@ static int start_access_cache(lk_server_t *server)
     server->cache_listener = lk_cache_listener_start(config, server->app.access_cache);
     if (server->cache_listener == NULL) {
         lk_log_error("start-up failed: cannot start the cache listener");
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads the revoked sessions and starts the threads that keep them and prune sessions. */
+static int start_session_threads(lk_server_t *server)
+{
+    server->app.revocations = lk_revocation_list_create();
+    if (server->app.revocations == NULL) {
+        lk_log_error("start-up failed: out of memory for the revocation list");
+        return -1;
+    }
+    server->revocation_listener =
+        lk_revocation_listener_start(server->config, server->app.revocations);
+    if (server->revocation_listener == NULL) {
+        lk_log_error("start-up failed: cannot start the revocation listener");
+        return -1;
+    }
+    server->pruner = lk_session_pruner_start(server->config);
+    if (server->pruner == NULL) {
+        lk_log_error("start-up failed: cannot start the session pruner");
         return -1;
     }
     return 0;
@@ -284,6 +313,9 @@ static int start(lk_server_t *server)
         lk_log_error("start-up failed: cannot start the key refresher");
         return -1;
     }
+
+    if (start_session_threads(server) != 0)
+        return -1;
 
     /* The dummy hash for unknown accounts is made now, so that the first failed login
      * costs the same as every other. */

@@ -48,6 +48,8 @@ typedef enum lk_token_status {
     LK_TOKEN_WRONG_ISSUER,
     LK_TOKEN_WRONG_AUDIENCE,
     LK_TOKEN_MISSING_CLAIM,   /* a required claim is absent or has the wrong JSON type */
+    LK_TOKEN_SESSION_REVOKED, /* valid, but its session has ended; set by callers that
+                                 consult the revocation list, never by verification */
 } lk_token_status_t;
 
 typedef struct lk_verify_params {

@@ -291,6 +291,8 @@ const char *lk_token_status_name(lk_token_status_t status)
         return "wrong_audience";
     case LK_TOKEN_MISSING_CLAIM:
         return "missing_claim";
+    case LK_TOKEN_SESSION_REVOKED:
+        return "session_revoked";
     }
     return "unknown";
 }

@@ -115,6 +115,9 @@ static int check_parameters(cursor_t *cursor)
 /* Returns the detail sentence listing the media types an endpoint accepts. */
 static const char *accepted_types_detail(unsigned accepted_bodies)
 {
+    if (!(accepted_bodies & LK_BODY_JSON)) {
+        return "The Content-Type must be application/x-www-form-urlencoded.";
+    }
     if (accepted_bodies & LK_BODY_FORM) {
         return "The Content-Type must be application/json or "
                "application/x-www-form-urlencoded.";

@@ -14,5 +14,9 @@ void lk_handle_me(lk_request_t *request);
 void lk_handle_forward_auth(lk_request_t *request);
 void lk_handle_org_member(lk_request_t *request);
 void lk_handle_org_members(lk_request_t *request);
+void lk_handle_token_refresh(lk_request_t *request);
+void lk_handle_logout(lk_request_t *request);
+void lk_handle_logout_all(lk_request_t *request);
+void lk_handle_oauth_revoke(lk_request_t *request);
 
 #endif

@@ -100,6 +100,9 @@ static void defaults_without_needs(void **state)
     assert_int_equal(config.access_token_ttl, 900);
     assert_int_equal(config.refresh_token_ttl, 2592000);
     assert_int_equal(config.refresh_idle_timeout, 604800);
+    assert_int_equal(config.refresh_grace_period, 10);
+    assert_int_equal(config.revocation_resync_interval, 30);
+    assert_int_equal(config.session_prune_interval, 60);
     assert_null(config.trusted_proxies);
     assert_int_equal(config.log_level, LK_LOG_INFO);
     assert_int_equal(config.jwks_max_age, 300);
@@ -304,6 +307,21 @@ static void integers_out_of_range(void **state)
          "LATCHKEY_JWKS_MAX_AGE: invalid value \"86401\": expected an integer from 0 to 86400"},
         {"LATCHKEY_KEY_RELOAD_INTERVAL", "0",
          "LATCHKEY_KEY_RELOAD_INTERVAL: invalid value \"0\": expected an integer from 1 to 3600"},
+        {"LATCHKEY_REFRESH_TOKEN_TTL", "0",
+         "LATCHKEY_REFRESH_TOKEN_TTL: invalid value \"0\": expected an integer from 1 to "
+         "31536000"},
+        {"LATCHKEY_REFRESH_GRACE_PERIOD", "-1",
+         "LATCHKEY_REFRESH_GRACE_PERIOD: invalid value \"-1\": expected an integer from 0 to "
+         "300"},
+        {"LATCHKEY_REFRESH_GRACE_PERIOD", "301",
+         "LATCHKEY_REFRESH_GRACE_PERIOD: invalid value \"301\": expected an integer from 0 to "
+         "300"},
+        {"LATCHKEY_REVOCATION_RESYNC_INTERVAL", "0",
+         "LATCHKEY_REVOCATION_RESYNC_INTERVAL: invalid value \"0\": expected an integer from 1 "
+         "to 3600"},
+        {"LATCHKEY_SESSION_PRUNE_INTERVAL", "0",
+         "LATCHKEY_SESSION_PRUNE_INTERVAL: invalid value \"0\": expected an integer from 1 to "
+         "86400"},
         {"LATCHKEY_MAX_BODY_BYTES", "1023",
          "LATCHKEY_MAX_BODY_BYTES: invalid value \"1023\": expected an integer from 1024 to "
          "1048576"},
@@ -449,6 +467,24 @@ static void redis_url_forms(void **state)
          "expected redis://HOST:PORT/DB or unix:///PATH/TO/SOCKET"},
     };
     check_invalid_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Session lifetimes of seconds are valid, so that tests can watch sessions expire. */
+static void short_session_lifetimes_accepted(void **state)
+{
+    (void)state;
+    fake_environment_t environment = complete_environment();
+    set_variable(&environment, "LATCHKEY_REFRESH_TOKEN_TTL", "8");
+    set_variable(&environment, "LATCHKEY_REFRESH_IDLE_TIMEOUT", "3");
+    set_variable(&environment, "LATCHKEY_REFRESH_GRACE_PERIOD", "0");
+
+    lk_config_t config;
+    char error[512];
+    assert_int_equal(load(&config, ALL_NEEDS, &environment, error, sizeof error), 0);
+    assert_int_equal(config.refresh_token_ttl, 8);
+    assert_int_equal(config.refresh_idle_timeout, 3);
+    assert_int_equal(config.refresh_grace_period, 0);
+    lk_config_dispose(&config);
 }
 
 static void refresh_idle_above_ttl(void **state)
@@ -706,6 +742,7 @@ int main(void)
         cmocka_unit_test(issuer_accepts_port_and_path),
         cmocka_unit_test(redis_url_forms),
         cmocka_unit_test(refresh_idle_above_ttl),
+        cmocka_unit_test(short_session_lifetimes_accepted),
         cmocka_unit_test(trusted_proxies_bad_cidr),
         cmocka_unit_test(invalid_log_level),
         cmocka_unit_test(unreadable_tls_file),

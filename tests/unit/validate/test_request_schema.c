@@ -354,6 +354,32 @@ static void errors_capped_at_maximum(void **state)
     assert_string_equal(result.errors[7].field, "f7");
 }
 
+/* A form-only endpoint rejects JSON and names only the form media type. */
+static void form_only_rejects_json(void **state)
+{
+    (void)state;
+    static const lk_request_schema_t form_only_schema = {
+        .fields = test_fields,
+        .field_count = sizeof test_fields / sizeof test_fields[0],
+        .max_body_bytes = 1024,
+        .accepted_bodies = LK_BODY_FORM,
+    };
+    json_t *object = NULL;
+    lk_validation_result_t result;
+
+    assert_int_equal(validate_text(&form_only_schema, JSON, VALID_PREFIX "}", &object, &result),
+                     -1);
+    assert_int_equal(result.status, 415);
+    assert_string_equal(result.detail,
+                        "The Content-Type must be application/x-www-form-urlencoded.");
+    assert_null(object);
+
+    assert_int_equal(validate_text(&form_only_schema, FORM, "email=a%40example.com&password=pw",
+                                   &object, &result),
+                     0);
+    json_decref(object);
+}
+
 /* Unknown field names come from the client: they are copied as printable ASCII and cut. */
 static void unknown_field_name_sanitised(void **state)
 {
@@ -478,6 +504,7 @@ int main(void)
         cmocka_unit_test(body_at_limit_parsed),
         cmocka_unit_test(detail_counts_invalid_fields),
         cmocka_unit_test(errors_capped_at_maximum),
+        cmocka_unit_test(form_only_rejects_json),
         cmocka_unit_test(unknown_field_name_sanitised),
         cmocka_unit_test(parse_error_omits_body),
         cmocka_unit_test(email_format_table),

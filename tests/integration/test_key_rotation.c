@@ -1,8 +1,8 @@
-/* End-to-end checks that key changes reach both running instances within seconds: the
- * JWKS, signing and the verify endpoint switch together, tokens of a retired key keep
- * verifying, tokens of a revoked key stop verifying, both instances serve the same JWKS
- * with the same ETag, and due removals wipe the private key. Both instances reload their
- * keys only every 30 seconds without notifications, so passing within
+/* End-to-end checks that key changes reach both running instances within seconds. The
+ * JWKS, signing and the verify endpoint switch together. Tokens of a retired key keep
+ * verifying and tokens of a revoked key stop verifying. Both instances serve the same
+ * JWKS with the same ETag, and due removals wipe the private key. Both instances reload
+ * their keys only every 30 seconds without notifications, so passing within
  * LK_TEST_PROPAGATION_MS shows that NOTIFY reached them. Every test leaves an active
  * ES256 key. */
 #include <stdarg.h>

@@ -201,8 +201,8 @@ async function showImmediateActivationRisk(keySet) {
   });
   await jose.jwtVerify(await waitForFirstToken(), staleKeySet, verifyOptions);
 
-  // A new key, so that no cached key set can have it; activating it cancels the
-  // rotator's scheduled activation, which therefore cannot replace it during this check.
+  // A new key, so that no cached key set can have it. Activating it cancels the rotator's
+  // scheduled activation, which therefore cannot replace it during this check.
   const created = spawnSync(latchkey, ['keys', 'create', '--activate', '--json'], {
     env: { ...process.env, LATCHKEY_DATABASE_URL: databaseUrl },
     encoding: 'utf8',

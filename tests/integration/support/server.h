@@ -19,7 +19,7 @@ struct lk_test_server {
 /*
  * Starts LK_TEST_LATCHKEY serve with the test's environment changed by ENVIRONMENT, a
  * NULL-terminated list of "NAME=VALUE" entries ("NAME=" unsets NAME). Truncates the log
- * first. Waits up to 20 seconds for BASE_URL/healthz to answer 200 and returns 0, or
+ * first. Waits up to 20 seconds for BASE_URL/healthz to return 200 and returns 0, or
  * returns the exit status when the server exits during start-up. Fails the test when it
  * does neither in time.
  */

@@ -3,6 +3,7 @@
 
 #include "keys/rotation_plan.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 enum { JSON_ONLY };
@@ -82,6 +83,39 @@ static void report_change(const lk_keys_session_t *session, change_kind_t kind, 
     lk_keys_report_activation(&session->config, change, replaced_active);
 }
 
+/* The most arguments a key change takes: KID, --json, --help, "--" and room for a
+ * mistake that the parser then reports. */
+#define MAX_CHANGE_ARGUMENTS 8
+
+/* Returns true for the arguments that run_change treats as options. */
+static bool is_change_option(const char *argument)
+{
+    return strcmp(argument, "--json") == 0 || strcmp(argument, "--help") == 0 ||
+           strcmp(argument, "-h") == 0;
+}
+
+/*
+ * Puts the options first and every other argument after "--" in `reordered`, which has
+ * room for `argc` + 1 entries. A kid is an RFC 7638 thumbprint in base64url, so one in 64
+ * starts with "-". These commands take no option but --json and --help, so any other
+ * argument is a KID. Returns the new argument count.
+ */
+static int separate_kid_arguments(int argc, char **argv, char **reordered)
+{
+    int count = 0;
+    for (int i = 0; i < argc; i++) {
+        if (is_change_option(argv[i]))
+            reordered[count++] = argv[i];
+    }
+
+    reordered[count++] = (char *)"--";
+    for (int i = 0; i < argc; i++) {
+        if (!is_change_option(argv[i]) && strcmp(argv[i], "--") != 0)
+            reordered[count++] = argv[i];
+    }
+    return count;
+}
+
 /* Parses `keys <command> KID [--json]` and runs the change. */
 static int run_change(change_kind_t kind, int argc, char **argv)
 {
@@ -89,9 +123,13 @@ static int run_change(change_kind_t kind, int argc, char **argv)
     char usage_name[32];
     snprintf(usage_name, sizeof usage_name, "keys %s", command);
 
+    if (argc > MAX_CHANGE_ARGUMENTS)
+        return lk_cli_usage_error("%s: too many arguments", usage_name);
+    char *reordered[MAX_CHANGE_ARGUMENTS + 1];
+    int reordered_count = separate_kid_arguments(argc, argv, reordered);
     lk_cli_arguments_t arguments;
-    if (lk_cli_parse_or_report(argc, argv, usage_name, json_options, 1, 1, &arguments) !=
-        LK_EXIT_OK)
+    if (lk_cli_parse_or_report(reordered_count, reordered, usage_name, json_options, 1, 1,
+                               &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
     if (arguments.positional_count != 1)
         return lk_cli_usage_error("%s: missing KID", usage_name);

@@ -101,6 +101,26 @@ static void test_unknown_kid_fails(void **state)
     }
 }
 
+/* Kids are base64url, so one in 64 starts with "-" and must not be taken for an option. */
+static void test_kid_with_leading_dash(void **state)
+{
+    static const char *const subcommands[] = {"activate", "retire", "revoke"};
+    struct lk_test_command_result result;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+        const char *const arguments[] = {"keys", subcommands[i], "--json", "-0Q6i-no-such", NULL};
+        const char *const separated[] = {"keys", subcommands[i], "--", "--0Q6i-no-such", NULL};
+
+        lk_test_latchkey_expect(arguments, LK_TEST_EXIT_FAILURE, &result);
+        assert_contains(result.standard_error, "no key has the kid \"-0Q6i-no-such\"");
+        lk_test_command_result_dispose(&result);
+        lk_test_latchkey_expect(separated, LK_TEST_EXIT_FAILURE, &result);
+        assert_contains(result.standard_error, "no key has the kid \"--0Q6i-no-such\"");
+        lk_test_command_result_dispose(&result);
+    }
+}
+
 static void test_key_usage_errors_exit_2(void **state)
 {
     static const char *const missing_activate[] = {"keys", "activate", NULL};
@@ -402,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_retire_active_key_refused),
         cmocka_unit_test(test_revoke_active_without_pending_refused),
         cmocka_unit_test(test_unknown_kid_fails),
+        cmocka_unit_test(test_kid_with_leading_dash),
         cmocka_unit_test(test_key_usage_errors_exit_2),
         cmocka_unit_test(test_create_activate_warns_about_caches),
         cmocka_unit_test(test_retire_pending_key),

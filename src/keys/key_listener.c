@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <poll.h>
 
+/* While PostgreSQL is unreachable, one warning per this many failed attempts. */
+#define FAILURE_LOG_EVERY 60
+
 void lk_key_listener_init(lk_key_listener_t *listener, const char *database_url,
                           const char *owner, int wake_fd)
 {
@@ -14,6 +17,16 @@ void lk_key_listener_init(lk_key_listener_t *listener, const char *database_url,
     listener->owner = owner;
     listener->wake_fd = wake_fd;
     listener->connection = NULL;
+    listener->failures = 0;
+}
+
+/* Logs a failed connection attempt, rate-limited because the owners retry every second. */
+static void log_failure(lk_key_listener_t *listener, const char *reason)
+{
+    if (listener->failures % FAILURE_LOG_EVERY == 0)
+        lk_log_warn("%s: database connection failed (%u attempts in a row): %s",
+                    listener->owner, listener->failures + 1, reason);
+    listener->failures++;
 }
 
 void lk_key_listener_dispose(lk_key_listener_t *listener)
@@ -31,17 +44,22 @@ int lk_key_listener_ensure(lk_key_listener_t *listener)
     char error[256];
     listener->connection = lk_db_connect(listener->database_url, error, sizeof error);
     if (listener->connection == NULL) {
-        lk_log_warn("%s: database connection failed: %s", listener->owner, error);
+        log_failure(listener, error);
         return -1;
     }
 
     lk_store_result_t status = lk_db_command(listener->connection, "LISTEN " LK_KEYS_CHANNEL, 0,
                                              NULL, PGRES_COMMAND_OK, "listen for key changes");
     if (status != LK_STORE_OK) {
-        lk_log_warn("%s: LISTEN " LK_KEYS_CHANNEL " failed", listener->owner);
+        log_failure(listener, "LISTEN " LK_KEYS_CHANNEL " failed");
         lk_key_listener_dispose(listener);
         return -1;
     }
+
+    if (listener->failures > 0)
+        lk_log_info("%s: database connection restored after %u failed attempts",
+                    listener->owner, listener->failures);
+    listener->failures = 0;
     return 1;
 }
 

@@ -17,6 +17,7 @@ typedef struct lk_key_listener {
     const char *owner;        /* "key refresher", for log lines */
     int wake_fd;              /* readable when the owner must stop; -1 for none */
     PGconn *connection;       /* NULL while disconnected */
+    unsigned failures;        /* consecutive failed connection attempts */
 } lk_key_listener_t;
 
 typedef enum lk_key_listen_event {
@@ -35,7 +36,8 @@ void lk_key_listener_dispose(lk_key_listener_t *listener);
 /*
  * Connects and runs LISTEN unless a good connection exists. Returns 1 after a new
  * connection, after which the caller must assume that it missed notifications; 0 when
- * the connection was already listening; -1 when connecting failed (logged).
+ * the connection was already listening; -1 when connecting failed. The first failure and
+ * every 60th in a row are logged, and so is the reconnection.
  */
 __attribute__((warn_unused_result)) int lk_key_listener_ensure(lk_key_listener_t *listener);
 

@@ -83,7 +83,7 @@ static void report_change(const lk_keys_session_t *session, change_kind_t kind, 
     lk_keys_report_activation(&session->config, change, replaced_active);
 }
 
-/* The most arguments a key change takes: KID, --json, --help, "--" and room for a
+/* The maximum number of arguments of a key change: KID, --json, --help, "--" and room for a
  * mistake that the parser then reports. */
 #define MAX_CHANGE_ARGUMENTS 8
 
@@ -128,8 +128,9 @@ static int run_change(change_kind_t kind, int argc, char **argv)
     char *reordered[MAX_CHANGE_ARGUMENTS + 1];
     int reordered_count = separate_kid_arguments(argc, argv, reordered);
     lk_cli_arguments_t arguments;
-    if (lk_cli_parse_or_report(reordered_count, reordered, usage_name, json_options, 1, 1,
-                               &arguments) != LK_EXIT_OK)
+    size_t option_count = sizeof json_options / sizeof json_options[0];
+    if (lk_cli_parse_or_report(reordered_count, reordered, usage_name, json_options,
+                               option_count, 1, &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
     if (arguments.positional_count != 1)
         return lk_cli_usage_error("%s: missing KID", usage_name);

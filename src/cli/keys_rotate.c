@@ -126,8 +126,9 @@ static int create_successor(lk_keys_session_t *session, const key_situation_t *s
 int lk_cli_keys_rotate(int argc, char **argv)
 {
     lk_cli_arguments_t arguments;
-    if (lk_cli_parse_or_report(argc, argv, "keys rotate", rotate_options, 3, 0, &arguments) !=
-        LK_EXIT_OK)
+    size_t option_count = sizeof rotate_options / sizeof rotate_options[0];
+    if (lk_cli_parse_or_report(argc, argv, "keys rotate", rotate_options, option_count, 0,
+                               &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
 
     const char *alg_text = arguments.values[ROTATE_ALG];

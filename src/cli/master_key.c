@@ -128,7 +128,8 @@ static int reseal_all(PGconn *connection, master_keys_t *keys, const char *new_k
 static int master_key_rotate(int argc, char **argv)
 {
     lk_cli_arguments_t arguments;
-    if (lk_cli_parse_or_report(argc, argv, "master-key rotate", rotate_options, 2, 0,
+    size_t option_count = sizeof rotate_options / sizeof rotate_options[0];
+    if (lk_cli_parse_or_report(argc, argv, "master-key rotate", rotate_options, option_count, 0,
                                &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
     const char *new_key_file = arguments.values[ROTATE_NEW_KEY_FILE];

@@ -212,7 +212,8 @@ static void get_jwks(const char *base_url, const char *if_none_match,
         .extra_headers = if_none_match != NULL ? headers : NULL,
     };
 
-    snprintf(header, sizeof(header), "If-None-Match: %s", if_none_match != NULL ? if_none_match : "");
+    snprintf(header, sizeof(header), "If-None-Match: %s",
+             if_none_match != NULL ? if_none_match : "");
     lk_test_send(&request, response);
 }
 

@@ -78,7 +78,8 @@ static int setup(void **state)
     }
     snprintf(fixture.old_key_file, sizeof(fixture.old_key_file), "%s/master-old.key", run_dir);
     snprintf(fixture.new_key_file, sizeof(fixture.new_key_file), "%s/master-new.key", run_dir);
-    snprintf(fixture.other_key_file, sizeof(fixture.other_key_file), "%s/master-other.key", run_dir);
+    snprintf(fixture.other_key_file, sizeof(fixture.other_key_file), "%s/master-other.key",
+             run_dir);
     if (write_master_key(fixture.old_key_file, fixture.old_id) != 0 ||
         write_master_key(fixture.new_key_file, fixture.new_id) != 0 ||
         write_master_key(fixture.other_key_file, unused) != 0) {
@@ -310,7 +311,8 @@ static void test_old_master_key_alone_cannot_start(void **state)
     snprintf(old_file, sizeof(old_file), "LATCHKEY_MASTER_KEY_FILE=%s", fixture.old_key_file);
     assert_int_equal(lk_test_server_start(&server, "master-key-old", fixture.base_url, environment),
                      1);
-    assert_true(lk_test_server_log_contains(&server, "start-up failed: cannot load the signing keys"));
+    assert_true(
+        lk_test_server_log_contains(&server, "start-up failed: cannot load the signing keys"));
     assert_true(lk_test_server_log_contains(&server, "could not be opened"));
 }
 

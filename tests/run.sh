@@ -144,7 +144,7 @@ run_interop() {
 # settings on its own database and Redis database, so that the other instances keep the
 # default timing, and checks that instance's log.
 run_rotation_interop() {
-    local url="https://127.0.0.1:$rotation_port" log="$run_dir/server-rotation.log" status summary
+    local url="https://127.0.0.1:$rotation_port" log="$run_dir/server-rotation.log" status summary client
 
     # The instance creates and activates its first key itself (automatic rotation is on).
     LATCHKEY_DATABASE_URL="$rotation_database_url" "$latchkey" migrate >/dev/null 2>&1 ||
@@ -152,6 +152,11 @@ run_rotation_interop() {
     printf '%s\n' "$LK_TEST_USER_PASSWORD" |
         LATCHKEY_DATABASE_URL="$rotation_database_url" "$latchkey" users create "$LK_TEST_USER_EMAIL" >/dev/null ||
         { fail "latchkey users create (rotation database)"; return; }
+    # The verify endpoint needs a service client of this database. Its secret joins the
+    # issued tokens that the log check looks for.
+    client="$(LATCHKEY_DATABASE_URL="$rotation_database_url" "$latchkey" clients create "rotation test" \
+        --scope tokens:verify --json)" || { fail "latchkey clients create (rotation database)"; return; }
+    jq -r .client_secret <<<"$client" >>"$run_dir/issued-tokens.txt"
 
     : >"$log"
     # Timing: JWKS max-age 1 s + reload interval 1 s <= pre-publication delay 3 s; keys
@@ -164,6 +169,8 @@ run_rotation_interop() {
         { fail "start the key-rotation instance"; return; }
 
     LK_TEST_ROTATION_BASE_URL="$url" LK_TEST_ROTATION_DATABASE_URL="$rotation_database_url" \
+        LK_TEST_ROTATION_CLIENT_ID="$(jq -r .client_id <<<"$client")" \
+        LK_TEST_ROTATION_CLIENT_SECRET="$(jq -r .client_secret <<<"$client")" \
         NODE_EXTRA_CA_CERTS="$LK_TEST_CA_FILE" node tests/interop/rotation.mjs 2>&1 | tee "$run_dir/rotation.log"
     status=${PIPESTATUS[0]}
     summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$run_dir/rotation.log" | tail -n 1)"

@@ -27,6 +27,7 @@
 #include "support/command.h"
 #include "support/http_client.h"
 #include "support/keys.h"
+#include "support/org_fixtures.h"
 #include "support/server.h"
 #include "support/token_parts.h"
 
@@ -41,6 +42,7 @@ static struct {
     char password[48];
     char first_kid[128];
     char second_kid[128];
+    char client_header[512]; /* a service client of the separate database */
     const char *base_url;
     struct lk_test_server server;
 } fixture;
@@ -138,7 +140,8 @@ static void assert_instance_signs_with(const char *kid)
     lk_test_login_at(fixture.base_url, USER_EMAIL, fixture.password, &tokens);
     token_kid = lk_test_token_kid(tokens.access_token);
     assert_string_equal(token_kid, kid);
-    assert_true(lk_test_token_active_at(fixture.base_url, tokens.access_token));
+    assert_true(lk_test_token_active_as(fixture.base_url, fixture.client_header,
+                                        tokens.access_token));
     free(token_kid);
     lk_test_tokens_dispose(&tokens);
 }
@@ -178,6 +181,23 @@ static void test_database_with_old_master_key(void **state)
     lk_test_run_latchkey(add_user, input, &result);
     assert_int_equal(result.exit_status, 0);
     lk_test_command_result_dispose(&result);
+
+    /* The verify endpoint needs a service client; this database has its own. */
+    {
+        static const char *const add_client[] = {"clients", "create", "master key test",
+                                                 "--scope", "tokens:verify", "--json", NULL};
+        json_t *client;
+
+        lk_test_latchkey_expect(add_client, 0, &result);
+        client = json_loads(result.standard_output, 0, NULL);
+        assert_non_null(client);
+        lk_test_record_token(json_string_value(json_object_get(client, "client_secret")));
+        lk_test_basic_header(json_string_value(json_object_get(client, "client_id")),
+                             json_string_value(json_object_get(client, "client_secret")),
+                             fixture.client_header, sizeof(fixture.client_header));
+        json_decref(client);
+        lk_test_command_result_dispose(&result);
+    }
 }
 
 static void test_instance_opens_either_master_key(void **state)

@@ -10,8 +10,9 @@
 // prevents: a key activated at once is unknown to a verifier whose cache predates it.
 //
 // Environment (set by tests/run.sh): LK_TEST_ROTATION_BASE_URL, LK_TEST_ROTATION_DATABASE_URL,
-// LK_TEST_USER_EMAIL, LK_TEST_USER_PASSWORD, LK_TEST_AUDIENCE, LK_TEST_RUN_DIR,
-// LK_TEST_LATCHKEY, LATCHKEY_MASTER_KEY_FILE, and NODE_EXTRA_CA_CERTS.
+// LK_TEST_ROTATION_CLIENT_ID and LK_TEST_ROTATION_CLIENT_SECRET (a service client of that
+// database with tokens:verify), LK_TEST_USER_EMAIL, LK_TEST_USER_PASSWORD, LK_TEST_AUDIENCE,
+// LK_TEST_RUN_DIR, LK_TEST_LATCHKEY, LATCHKEY_MASTER_KEY_FILE, and NODE_EXTRA_CA_CERTS.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -90,10 +91,15 @@ async function login() {
   return body.access_token;
 }
 
+// client_secret_basic (RFC 6749, section 2.3.1): id and secret form-encoded, then Basic.
+const clientCredentials = Buffer.from(
+  `${encodeURIComponent(env('LK_TEST_ROTATION_CLIENT_ID'))}:${encodeURIComponent(env('LK_TEST_ROTATION_CLIENT_SECRET'))}`,
+).toString('base64');
+
 async function verifyEndpoint(token) {
   const response = await fetch(`${baseUrl}/v1/token/verify`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Basic ${clientCredentials}` },
     body: JSON.stringify({ token }),
   });
   if (response.status !== 200) {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "support/http_client.h"
+#include "support/org_fixtures.h"
 #include "support/token_parts.h"
 
 void lk_test_latchkey_expect(const char *const *arguments, int expected,
@@ -161,14 +162,24 @@ bool lk_test_jwks_lists(const char *base_url, const char *kid)
 
 bool lk_test_token_active_at(const char *base_url, const char *token)
 {
+    char client[512];
+
+    lk_test_suite_client_header(client, sizeof(client));
+    return lk_test_token_active_as(base_url, client, token);
+}
+
+bool lk_test_token_active_as(const char *base_url, const char *client_header, const char *token)
+{
     json_t *input = json_pack("{s:s}", "token", token);
     char *body = json_dumps(input, JSON_COMPACT);
+    const char *const headers[] = {client_header, NULL};
     struct lk_test_request request = {
         .method = "POST",
         .path = "/v1/token/verify",
         .content_type = "application/json",
         .body = body,
         .body_length = strlen(body),
+        .extra_headers = headers,
         .base_url = base_url,
     };
     struct lk_test_response response;

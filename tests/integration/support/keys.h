@@ -47,8 +47,13 @@ char *lk_test_token_kid(const char *token);
 /* Returns true when the JWKS served at BASE_URL lists KID. */
 bool lk_test_jwks_lists(const char *base_url, const char *kid);
 
-/* Verifies TOKEN at BASE_URL's verify endpoint and returns its "active" member. */
+/* Verifies TOKEN at BASE_URL's verify endpoint as the suite's service client and returns
+ * its "active" member. */
 bool lk_test_token_active_at(const char *base_url, const char *token);
+
+/* Like lk_test_token_active_at, authenticating with CLIENT_HEADER ("Authorization: ..."),
+ * for instances with a database of their own. */
+bool lk_test_token_active_as(const char *base_url, const char *client_header, const char *token);
 
 /* Calls CONDITION(CONTEXT) every 100 ms until it returns true or TIMEOUT_MS pass.
  * Returns its last result. */

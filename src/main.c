@@ -32,6 +32,7 @@ static const command_t commands[] = {
     {"serve", run_serve},
     {"migrate", lk_cli_migrate},
     {"keys", lk_cli_keys},
+    {"master-key", lk_cli_master_key},
     {"users", lk_cli_users},
     {"orgs", lk_cli_orgs},
     {"clients", lk_cli_clients},

@@ -17,6 +17,14 @@
 # tests/.run/<mode> (or LK_RUN_DIR). LK_BUILD_DIR overrides the
 # build directory. The last line of output is "N passed, N failed"; the exit status is
 # non-zero if anything failed.
+#
+# latchkey instances, each on 127.0.0.1:
+#   LK_TEST_HTTPS_PORT        the main instance
+#   LK_TEST_HTTPS_PORT + 1    the second instance, same database and keys
+#   LK_TEST_HTTPS_PORT + 9    the key-rotation instance of tests/interop/rotation.mjs: its
+#                             own database, fast rotation (LK_TEST_ROTATION_HTTPS_PORT)
+#   LK_TEST_HTTPS_PORT + 10   instances that test_master_key_rotation starts and stops on
+#                             their own database (LK_TEST_MASTER_KEY_HTTPS_PORT)
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +51,8 @@ run_dir="${LK_RUN_DIR:-$repo_root/tests/.run/$mode}"
 pg_port="${LK_TEST_PG_PORT:-54329}"
 redis_port="${LK_TEST_REDIS_PORT:-56379}"
 https_port="${LK_TEST_HTTPS_PORT:-18443}"
+rotation_port="${LK_TEST_ROTATION_HTTPS_PORT:-$((https_port + 9))}"
+master_key_port="${LK_TEST_MASTER_KEY_HTTPS_PORT:-$((https_port + 10))}"
 
 passed=0
 failed=0
@@ -133,6 +143,55 @@ run_interop() {
     fi
 }
 
+# Runs the key-rotation interop test against a dedicated instance with fast rotation
+# settings on its own database and Redis database, so that the other instances keep the
+# default timing, and checks that instance's log.
+run_rotation_interop() {
+    local url="https://127.0.0.1:$rotation_port" log="$run_dir/server-rotation.log" status summary client
+
+    # The instance creates and activates its first key itself (automatic rotation is on).
+    LATCHKEY_DATABASE_URL="$rotation_database_url" "$latchkey" migrate >/dev/null 2>&1 ||
+        { fail "latchkey migrate (rotation database)"; return; }
+    printf '%s\n' "$LK_TEST_USER_PASSWORD" |
+        LATCHKEY_DATABASE_URL="$rotation_database_url" "$latchkey" users create "$LK_TEST_USER_EMAIL" >/dev/null ||
+        { fail "latchkey users create (rotation database)"; return; }
+    # The verify endpoint needs a service client of this database. Its secret joins the
+    # issued tokens that the log check looks for.
+    client="$(LATCHKEY_DATABASE_URL="$rotation_database_url" "$latchkey" clients create "rotation test" \
+        --scope tokens:verify --json)" || { fail "latchkey clients create (rotation database)"; return; }
+    jq -r .client_secret <<<"$client" >>"$run_dir/issued-tokens.txt"
+
+    : >"$log"
+    # Timing: JWKS max-age 1 s + reload interval 1 s <= pre-publication delay 3 s; keys
+    # rotate every 8 s; a retired key stays for TTL 5 s + 1 s + leeway 5 s.
+    LATCHKEY_DATABASE_URL="$rotation_database_url" LATCHKEY_REDIS_URL="${redis_url%/0}/1" \
+        LATCHKEY_LISTEN="$url" LATCHKEY_ISSUER="$url" LATCHKEY_JWKS_MAX_AGE=1 \
+        LATCHKEY_KEY_RELOAD_INTERVAL=1 LATCHKEY_KEY_PREPUBLISH_DELAY=3 LATCHKEY_KEY_ROTATION_PERIOD=8 \
+        LATCHKEY_ACCESS_TOKEN_TTL=5 LATCHKEY_KEY_RETIRE_LEEWAY=5 \
+        lk_serve_start rotation "$latchkey" "$log" "$url" "$LK_TEST_CA_FILE" ||
+        { fail "start the key-rotation instance"; return; }
+
+    LK_TEST_ROTATION_BASE_URL="$url" LK_TEST_ROTATION_DATABASE_URL="$rotation_database_url" \
+        LK_TEST_ROTATION_CLIENT_ID="$(jq -r .client_id <<<"$client")" \
+        LK_TEST_ROTATION_CLIENT_SECRET="$(jq -r .client_secret <<<"$client")" \
+        NODE_EXTRA_CA_CERTS="$LK_TEST_CA_FILE" node tests/interop/rotation.mjs 2>&1 | tee "$run_dir/rotation.log"
+    status=${PIPESTATUS[0]}
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$run_dir/rotation.log" | tail -n 1)"
+    if [ -z "$summary" ]; then
+        fail "rotation interop test exited $status without a summary"
+    else
+        pass "${summary%% passed*}"
+        if [ "$(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$summary")" -gt 0 ] || [ "$status" -ne 0 ]; then
+            fail "rotation interop test: $summary"
+        fi
+    fi
+
+    status=0
+    lk_serve_stop rotation || status=$?
+    if [ "$status" -eq 0 ]; then pass 1; else fail "latchkey serve (rotation) exited $status; see $log"; fi
+    check_server_log "$log"
+}
+
 # Passes if no line of the server log contains any of the strings in PATTERN_FILE.
 check_log_excludes() {
     local log="$1" description="$2" pattern_file="$3" matches
@@ -204,6 +263,11 @@ redis_url="$(lk_redis_start "$redis_port")" || abort_run "start Redis on port $r
 lk_make_cert "$run_dir/tls" || abort_run "create the test certificate"
 lk_make_master_key "$run_dir/master.key" || abort_run "create the master key"
 
+rotation_database_url="$(lk_pg_create_database "$pg_port" latchkey_rotation)" ||
+    abort_run "create the key-rotation database"
+master_key_database_url="$(lk_pg_create_database "$pg_port" latchkey_master_key)" ||
+    abort_run "create the master-key database"
+
 export LATCHKEY_DATABASE_URL="$database_url"
 export LATCHKEY_REDIS_URL="$redis_url"
 export LATCHKEY_MASTER_KEY_FILE="$run_dir/master.key"
@@ -247,6 +311,8 @@ export LK_TEST_REDIS_URL="$redis_url"
 export LK_TEST_SERVER_LOG="$run_dir/server.log"
 export LK_TEST_RUN_DIR="$run_dir"
 export LK_TEST_LATCHKEY="$latchkey"
+export LK_TEST_MASTER_KEY_DATABASE_URL="$master_key_database_url"
+export LK_TEST_MASTER_KEY_BASE_URL="https://127.0.0.1:$master_key_port"
 TEST_CLI_PASSWORD="unused-$(random_password)"
 
 "$latchkey" migrate || abort_run "latchkey migrate"
@@ -296,6 +362,9 @@ run_ctest integration 180
 echo "== interop test (jose)"
 run_interop
 
+echo "== key rotation test (jose, dedicated instance)"
+run_rotation_interop
+
 echo "== server shutdown and logs"
 for instance in main second short no-grace; do
     case "$instance" in
@@ -313,6 +382,14 @@ for instance in main second short no-grace; do
         tail -n 30 "$log" >&2
     fi
     check_server_log "$log"
+done
+
+# The instances that test_master_key_rotation started: no token and no sanitizer report.
+for log in "$run_dir"/server-master-key-*.log; do
+    [ -f "$log" ] || continue
+    check_log_excludes "$log" "an issued token" "$run_dir/token-strings.txt"
+    count="$(grep -c -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log")"
+    if [ "$count" -eq 0 ]; then pass 1; else fail "$log has $count sanitizer report line(s)"; fi
 done
 
 [ "$failed" -eq 0 ]

@@ -106,6 +106,7 @@ int lk_cli_print_json(json_t *document);
 /* The command groups; `argv[0]` is the group name ("keys"). Each returns an exit code. */
 int lk_cli_migrate(int argc, char **argv);
 int lk_cli_keys(int argc, char **argv);
+int lk_cli_master_key(int argc, char **argv);
 int lk_cli_users(int argc, char **argv);
 int lk_cli_orgs(int argc, char **argv);
 int lk_cli_clients(int argc, char **argv);

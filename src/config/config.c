@@ -248,6 +248,34 @@ static int load_variable(lk_config_t *config, const lk_config_variable_t *variab
     return 0;
 }
 
+/*
+ * Checks the timing rules of key rotation. A new key must stay published for longer than
+ * any verifier may cache a JWKS fetched before an instance had loaded it. That is the
+ * JWKS max-age plus the interval of the periodic reload, which bounds how late an
+ * instance that missed the change notification loads the key. A rotation period no
+ * longer than that delay would start the next rotation before the last one had finished.
+ */
+static int check_key_timing(const lk_config_t *config, char *error, size_t error_size)
+{
+    int64_t minimum_delay = config->jwks_max_age + config->key_reload_interval;
+
+    if (config->key_prepublish_delay < minimum_delay) {
+        snprintf(error, error_size, "LATCHKEY_KEY_PREPUBLISH_DELAY: invalid value \"%" PRId64
+                 "\": must be at least LATCHKEY_JWKS_MAX_AGE + LATCHKEY_KEY_RELOAD_INTERVAL "
+                 "(%" PRId64 "), so that caching verifiers fetch a new key before it signs",
+                 config->key_prepublish_delay, minimum_delay);
+        return -1;
+    }
+    if (config->key_rotation_period != 0 &&
+        config->key_rotation_period <= config->key_prepublish_delay) {
+        snprintf(error, error_size, "LATCHKEY_KEY_ROTATION_PERIOD: invalid value \"%" PRId64
+                 "\": must be 0 (off) or greater than LATCHKEY_KEY_PREPUBLISH_DELAY (%" PRId64
+                 ")", config->key_rotation_period, config->key_prepublish_delay);
+        return -1;
+    }
+    return 0;
+}
+
 /* Checks rules that involve two variables. */
 static int check_combinations(const lk_config_t *config, char *error, size_t error_size)
 {
@@ -257,7 +285,7 @@ static int check_combinations(const lk_config_t *config, char *error, size_t err
                  config->refresh_idle_timeout, config->refresh_token_ttl);
         return -1;
     }
-    return 0;
+    return check_key_timing(config, error, error_size);
 }
 
 int lk_config_load(lk_config_t *config, unsigned needs, lk_env_lookup_fn lookup, void *context,

@@ -24,6 +24,7 @@ typedef struct lk_config {
     char *database_url;
     char *redis_url;
     char *master_key_file;
+    char *previous_master_key_file; /* NULL unless a master-key rotation is under way */
     char *issuer;
     char *audience;
     lk_listen_address_t listeners[LK_MAX_LISTENERS];
@@ -44,6 +45,9 @@ typedef struct lk_config {
     lk_log_level_t log_level;
     int64_t jwks_max_age;         /* seconds, Cache-Control max-age of the JWKS */
     int64_t key_reload_interval;  /* seconds between periodic key-ring reloads */
+    int64_t key_rotation_period;  /* seconds a key signs before the next one; 0 = manual */
+    int64_t key_prepublish_delay; /* seconds a new key is published before it signs */
+    int64_t key_retire_leeway;    /* seconds a retired key outlives its last token */
     size_t max_body_bytes;
     int64_t membership_cache_ttl; /* seconds a membership lookup is reused; 0 disables */
     int64_t client_cache_ttl;     /* seconds a service-client lookup is reused; 0 disables */

@@ -53,6 +53,18 @@ void lk_master_key_destroy(lk_master_key_t *key)
     sodium_free(key);
 }
 
+/* The message of the identifier MAC; changing it changes every identifier. */
+#define LK_MASTER_KEY_ID_LABEL "latchkey master key id"
+
+void lk_master_key_id(const lk_master_key_t *key, char id[LK_MASTER_KEY_ID_LENGTH + 1])
+{
+    uint8_t digest[LK_MASTER_KEY_ID_LENGTH / 2];
+
+    crypto_generichash(digest, sizeof(digest), (const uint8_t *)LK_MASTER_KEY_ID_LABEL,
+                       strlen(LK_MASTER_KEY_ID_LABEL), key->bytes, LK_MASTER_KEY_BYTES);
+    sodium_bin2hex(id, LK_MASTER_KEY_ID_LENGTH + 1, digest, sizeof(digest));
+}
+
 /*
  * Reads the whole key file into `buffer` (at most `buffer_size` - 1 bytes) and stores the
  * number of bytes read in `length`. Returns 0, or -1 with the reason in `error`.

@@ -29,6 +29,15 @@ __attribute__((warn_unused_result)) lk_master_key_t *lk_master_key_from_bytes(
 /* Wipes and frees the key. Accepts NULL. */
 void lk_master_key_destroy(lk_master_key_t *key);
 
+#define LK_MASTER_KEY_ID_LENGTH 16
+
+/*
+ * Writes a public identifier of the key: 16 hex digits of a BLAKE2b-64 MAC of a fixed label
+ * keyed with the master key. Operators compare it across instances and commands to see
+ * which master key each one loaded. Without the key it cannot be computed or inverted.
+ */
+void lk_master_key_id(const lk_master_key_t *key, char id[LK_MASTER_KEY_ID_LENGTH + 1]);
+
 /*
  * Seals `length` bytes of `plaintext`, bound to `associated_data` (a NUL-terminated string,
  * the key id). Stores in `sealed` a malloc'ed NUL-terminated text "v1.<base64url(nonce ||

@@ -22,6 +22,7 @@ typedef struct lk_app {
     lk_master_key_t *master_key;
     lk_access_cache_t *access_cache; /* memberships and service clients */
     lk_revocation_list_t *revocations; /* revoked sessions, consulted when verifying */
+    lk_master_key_t *previous_master_key; /* NULL unless a master-key rotation is under way */
     atomic_long requests_in_flight;
 } lk_app_t;
 

@@ -9,6 +9,7 @@
 #include "config/listen_address.h"
 #include "http/tls.h"
 #include "keys/key_refresher.h"
+#include "keys/key_rotator.h"
 #include "keys/keyring_loader.h"
 #include "passwords/password_hash.h"
 #include "sessions/revocation_listener.h"
@@ -37,6 +38,7 @@ typedef struct lk_server {
     lk_cache_listener_t *cache_listener;
     lk_revocation_listener_t *revocation_listener;
     lk_session_pruner_t *pruner;
+    lk_key_rotator_t *rotator;
     lk_event_loop_t *loops;
     size_t loop_count;
 } lk_server_t;
@@ -51,14 +53,17 @@ static lk_keyring_t *load_initial_keyring(const lk_server_t *server)
         return NULL;
     }
 
-    lk_keyring_t *ring = lk_keyring_load(connection, server->app.master_key, error,
-                                         sizeof(error));
+    lk_keyring_t *ring = lk_keyring_load(connection, server->app.master_key,
+                                         server->app.previous_master_key, error, sizeof(error));
     PQfinish(connection);
     if (ring == NULL) {
         lk_log_error("start-up failed: cannot load the signing keys: %s", error);
         return NULL;
     }
-    if (lk_keyring_active(ring) == NULL)
+    if (lk_keyring_active(ring) == NULL && server->config->key_rotation_period > 0)
+        lk_log_info("no active signing key: the key rotator creates and activates one now "
+                    "because LATCHKEY_KEY_ROTATION_PERIOD is set");
+    else if (lk_keyring_active(ring) == NULL)
         lk_log_warn("no active signing key: logins fail with 503 until an operator runs "
                     "`latchkey keys create --activate`");
     return ring;
@@ -193,6 +198,10 @@ static void wait_for_stop_signal(const sigset_t *signals)
 
 static void stop_loops(lk_server_t *server)
 {
+    /* A stopping instance makes no more key changes; the other instances take over. */
+    lk_key_rotator_stop(server->rotator);
+    server->rotator = NULL;
+
     atomic_store(&server->stopping, true);
     for (size_t i = 0; i < server->loop_count; i++)
         lk_event_loop_wake(&server->loops[i]);
@@ -210,6 +219,7 @@ static void teardown(lk_server_t *server)
 {
     lk_session_pruner_stop(server->pruner);
     lk_revocation_listener_stop(server->revocation_listener);
+    lk_key_rotator_stop(server->rotator);
     lk_key_refresher_stop(server->refresher);
     lk_cache_listener_stop(server->cache_listener);
     lk_worker_pool_destroy(server->app.workers);
@@ -223,6 +233,7 @@ static void teardown(lk_server_t *server)
     SSL_CTX_free(server->tls);
     lk_key_source_destroy(server->app.keys);
     lk_revocation_list_destroy(server->app.revocations);
+    lk_master_key_destroy(server->app.previous_master_key);
     lk_master_key_destroy(server->app.master_key);
     lk_access_cache_destroy(server->app.access_cache);
 }
@@ -267,17 +278,43 @@ static int start_session_threads(lk_server_t *server)
     return 0;
 }
 
+/*
+ * Loads the master key and, during a master-key rotation, the previous one, and logs
+ * their public identifiers so that operators can check which keys each instance holds.
+ */
+static int load_master_keys(lk_server_t *server)
+{
+    char error[512];
+    const lk_config_t *config = server->config;
+    server->app.master_key = lk_master_key_load(config->master_key_file, error, sizeof(error));
+    if (server->app.master_key == NULL) {
+        lk_log_error("start-up failed: LATCHKEY_MASTER_KEY_FILE: %s", error);
+        return -1;
+    }
+
+    char current_id[LK_MASTER_KEY_ID_LENGTH + 1];
+    char previous_id[LK_MASTER_KEY_ID_LENGTH + 1] = "none";
+    lk_master_key_id(server->app.master_key, current_id);
+    if (config->previous_master_key_file != NULL) {
+        server->app.previous_master_key =
+            lk_master_key_load(config->previous_master_key_file, error, sizeof(error));
+        if (server->app.previous_master_key == NULL) {
+            lk_log_error("start-up failed: LATCHKEY_PREVIOUS_MASTER_KEY_FILE: %s", error);
+            return -1;
+        }
+        lk_master_key_id(server->app.previous_master_key, previous_id);
+    }
+    lk_log_info("master keys loaded: current id %s, previous id %s", current_id, previous_id);
+    return 0;
+}
+
 /* Runs every start-up step in order; returns 0 when the server is serving. */
 static int start(lk_server_t *server)
 {
     char error[512];
 
-    server->app.master_key = lk_master_key_load(server->config->master_key_file, error,
-                                                sizeof(error));
-    if (server->app.master_key == NULL) {
-        lk_log_error("start-up failed: LATCHKEY_MASTER_KEY_FILE: %s", error);
+    if (load_master_keys(server) != 0)
         return -1;
-    }
 
     lk_keyring_t *ring = load_initial_keyring(server);
     if (ring == NULL)
@@ -308,9 +345,15 @@ static int start(lk_server_t *server)
     }
 
     server->refresher = lk_key_refresher_start(server->config, server->app.master_key,
+                                               server->app.previous_master_key,
                                                server->app.keys);
     if (server->refresher == NULL) {
         lk_log_error("start-up failed: cannot start the key refresher");
+        return -1;
+    }
+    server->rotator = lk_key_rotator_start(server->config, server->app.master_key);
+    if (server->rotator == NULL) {
+        lk_log_error("start-up failed: cannot start the key rotator");
         return -1;
     }
 

@@ -2,104 +2,58 @@
 #include "keys/key_refresher.h"
 
 #include "core/log.h"
+#include "keys/key_listener.h"
 #include "keys/keyring_loader.h"
-#include "store/db.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Wait between connection attempts while PostgreSQL is unreachable. */
+#define RECONNECT_DELAY_MS 1000
+
 struct lk_key_refresher {
     const lk_config_t *config;
     const lk_master_key_t *master_key;
+    const lk_master_key_t *previous_master_key;
     lk_key_source_t *source;
     pthread_t thread;
     atomic_bool stopping;
     int wake_pipe[2]; /* written to by lk_key_refresher_stop */
-    PGconn *connection;
+    lk_key_listener_t listener;
 };
 
 /* Loads a fresh ring and swaps it in; keeps the old one when loading fails. */
 static void reload(lk_key_refresher_t *refresher)
 {
-    char error[256];
-    lk_keyring_t *ring = lk_keyring_load(refresher->connection, refresher->master_key, error,
-                                         sizeof(error));
+    char error[512];
+    lk_keyring_t *ring = lk_keyring_load(refresher->listener.connection, refresher->master_key,
+                                         refresher->previous_master_key, error, sizeof error);
     if (ring == NULL) {
         lk_log_warn("key reload failed: %s; keeping the current keys", error);
         return;
     }
-    lk_log_debug("key reload: %zu published keys", lk_keyring_count(ring));
+
+    const lk_signing_key_t *active = lk_keyring_active(ring);
+    lk_log_debug("key reload: %zu published keys, active kid %s", lk_keyring_count(ring),
+                 active != NULL ? active->kid : "none");
     lk_key_source_replace(refresher->source, ring);
 }
 
-/* Connects and subscribes when there is no usable connection. Returns 0 when listening. */
-static int ensure_listening(lk_key_refresher_t *refresher)
-{
-    if (refresher->connection != NULL && PQstatus(refresher->connection) == CONNECTION_OK)
-        return 0;
-
-    if (refresher->connection != NULL) {
-        PQfinish(refresher->connection);
-        refresher->connection = NULL;
-    }
-
-    char error[256];
-    refresher->connection = lk_db_connect(refresher->config->database_url, error, sizeof(error));
-    if (refresher->connection == NULL) {
-        lk_log_warn("key refresher: database connection failed: %s", error);
-        return -1;
-    }
-
-    PGresult *result = PQexec(refresher->connection, "LISTEN latchkey_keys");
-    int ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-    PQclear(result);
-    if (!ok) {
-        lk_log_warn("key refresher: LISTEN failed: %s", PQerrorMessage(refresher->connection));
-        PQfinish(refresher->connection);
-        refresher->connection = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-/* Drains pending notifications; returns true when at least one arrived. */
-static bool consume_notifications(PGconn *connection)
-{
-    bool notified = false;
-    if (PQconsumeInput(connection) != 1)
-        return false;
-
-    PGnotify *notification;
-    while ((notification = PQnotifies(connection)) != NULL) {
-        notified = true;
-        PQfreemem(notification);
-    }
-    return notified;
-}
-
 /*
- * Waits until a notification arrives, the stop pipe is written or `timeout_ms` passes.
- * Returns true when the ring should be reloaded now.
+ * Reloads until no notification arrived during the last reload. A change committed while
+ * the ring was being read may be missing from it. Its notification may already be in
+ * libpq's buffer, and then the socket never becomes readable for it.
  */
-static bool wait_for_change(lk_key_refresher_t *refresher, int timeout_ms)
+static void reload_until_quiet(lk_key_refresher_t *refresher)
 {
-    struct pollfd descriptors[2] = {
-        {.fd = refresher->wake_pipe[0], .events = POLLIN},
-        {.fd = refresher->connection != NULL ? PQsocket(refresher->connection) : -1,
-         .events = POLLIN},
-    };
-
-    int ready = poll(descriptors, descriptors[1].fd >= 0 ? 2 : 1, timeout_ms);
-    if (ready <= 0 || atomic_load(&refresher->stopping))
-        return false;
-    if (descriptors[1].fd >= 0 && (descriptors[1].revents & POLLIN) != 0)
-        return consume_notifications(refresher->connection);
-    return false;
+    do {
+        reload(refresher);
+    } while (!atomic_load(&refresher->stopping) && lk_key_listener_drain(&refresher->listener));
 }
 
 static int64_t monotonic_milliseconds(void)
@@ -116,19 +70,24 @@ static void *run_refresher(void *argument)
     int64_t next_reload = monotonic_milliseconds() + interval_ms;
 
     while (!atomic_load(&refresher->stopping)) {
-        bool listening = ensure_listening(refresher) == 0;
-        int64_t now = monotonic_milliseconds();
-        int64_t wait_ms = next_reload > now ? next_reload - now : 0;
-        if (!listening && wait_ms > 1000)
-            wait_ms = 1000; /* retry the connection every second */
+        /* A new connection may have missed notifications, including any sent between
+         * the start-up load and the first LISTEN. */
+        int connected = lk_key_listener_ensure(&refresher->listener);
+        if (connected == 1) {
+            reload_until_quiet(refresher);
+            next_reload = monotonic_milliseconds() + interval_ms;
+        }
 
-        bool changed = wait_for_change(refresher, (int)wait_ms);
+        int64_t wait_ms = next_reload - monotonic_milliseconds();
+        if (connected < 0 && wait_ms > RECONNECT_DELAY_MS)
+            wait_ms = RECONNECT_DELAY_MS;
+        lk_key_listen_event_t event = lk_key_listener_wait(&refresher->listener, (int)wait_ms);
         if (atomic_load(&refresher->stopping))
             break;
 
-        if (changed || monotonic_milliseconds() >= next_reload) {
-            if (ensure_listening(refresher) == 0)
-                reload(refresher);
+        if (event == LK_KEY_LISTEN_CHANGED || monotonic_milliseconds() >= next_reload) {
+            if (lk_key_listener_ensure(&refresher->listener) >= 0)
+                reload_until_quiet(refresher);
             next_reload = monotonic_milliseconds() + interval_ms;
         }
     }
@@ -137,6 +96,7 @@ static void *run_refresher(void *argument)
 
 lk_key_refresher_t *lk_key_refresher_start(const lk_config_t *config,
                                            const lk_master_key_t *master_key,
+                                           const lk_master_key_t *previous_master_key,
                                            lk_key_source_t *source)
 {
     lk_key_refresher_t *refresher = calloc(1, sizeof(*refresher));
@@ -144,12 +104,15 @@ lk_key_refresher_t *lk_key_refresher_start(const lk_config_t *config,
         return NULL;
     refresher->config = config;
     refresher->master_key = master_key;
+    refresher->previous_master_key = previous_master_key;
     refresher->source = source;
 
     if (pipe(refresher->wake_pipe) != 0) {
         free(refresher);
         return NULL;
     }
+    lk_key_listener_init(&refresher->listener, config->database_url, "key refresher",
+                         refresher->wake_pipe[0]);
     if (pthread_create(&refresher->thread, NULL, run_refresher, refresher) != 0) {
         close(refresher->wake_pipe[0]);
         close(refresher->wake_pipe[1]);
@@ -171,8 +134,7 @@ void lk_key_refresher_stop(lk_key_refresher_t *refresher)
     } while (written < 0 && errno == EINTR);
     pthread_join(refresher->thread, NULL);
 
-    if (refresher->connection != NULL)
-        PQfinish(refresher->connection);
+    lk_key_listener_dispose(&refresher->listener);
     close(refresher->wake_pipe[0]);
     close(refresher->wake_pipe[1]);
     free(refresher);

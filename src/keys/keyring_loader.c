@@ -7,20 +7,40 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The master keys that may open a sealed private key, the current one first. */
+typedef struct master_keys {
+    const lk_master_key_t *current;
+    const lk_master_key_t *previous; /* NULL unless a master-key rotation is under way */
+} master_keys_t;
+
+/* Opens the sealed private key of `record` with the current or the previous master key. */
+static int open_private_key(const lk_signing_key_record_t *record, const master_keys_t *keys,
+                            uint8_t **private_pem, size_t *private_length)
+{
+    if (record->private_key_sealed == NULL)
+        return -1;
+    if (lk_master_key_open(keys->current, record->kid, record->private_key_sealed, private_pem,
+                           private_length) == 0)
+        return 0;
+    if (keys->previous == NULL)
+        return -1;
+    return lk_master_key_open(keys->previous, record->kid, record->private_key_sealed,
+                              private_pem, private_length);
+}
+
 /* Parses one record into a signing key, opening the private half when `active`. */
 static lk_signing_key_t *create_key(const lk_signing_key_record_t *record,
-                                    const lk_master_key_t *master_key, bool active, char *error,
+                                    const master_keys_t *keys, bool active, char *error,
                                     size_t error_size)
 {
     uint8_t *private_pem = NULL;
     size_t private_length = 0;
 
-    if (active && (record->private_key_sealed == NULL ||
-                   lk_master_key_open(master_key, record->kid, record->private_key_sealed,
-                                      &private_pem, &private_length) != 0)) {
+    if (active && open_private_key(record, keys, &private_pem, &private_length) != 0) {
         snprintf(error, error_size,
                  "key %s: the sealed private key could not be opened; check that "
-                 "LATCHKEY_MASTER_KEY_FILE holds the master key that sealed it",
+                 "LATCHKEY_MASTER_KEY_FILE (or LATCHKEY_PREVIOUS_MASTER_KEY_FILE during a "
+                 "master-key rotation) holds the master key that sealed it",
                  record->kid);
         return NULL;
     }
@@ -37,11 +57,11 @@ static lk_signing_key_t *create_key(const lk_signing_key_record_t *record,
 
 /* Adds every record to `ring`. Returns 0, or -1 with the reason in `error`. */
 static int add_keys(lk_keyring_t *ring, const lk_signing_key_record_t *records, size_t count,
-                    const lk_master_key_t *master_key, char *error, size_t error_size)
+                    const master_keys_t *keys, char *error, size_t error_size)
 {
     for (size_t i = 0; i < count; i++) {
         bool active = records[i].state == LK_KEY_ACTIVE;
-        lk_signing_key_t *key = create_key(&records[i], master_key, active, error, error_size);
+        lk_signing_key_t *key = create_key(&records[i], keys, active, error, error_size);
         if (key == NULL)
             return -1;
         if (lk_keyring_add(ring, key, active) != 0) {
@@ -54,8 +74,10 @@ static int add_keys(lk_keyring_t *ring, const lk_signing_key_record_t *records, 
 }
 
 lk_keyring_t *lk_keyring_load(PGconn *connection, const lk_master_key_t *master_key,
-                              char *error, size_t error_size)
+                              const lk_master_key_t *previous_master_key, char *error,
+                              size_t error_size)
 {
+    const master_keys_t keys = {.current = master_key, .previous = previous_master_key};
     lk_signing_key_record_t *records = NULL;
     size_t count = 0;
     lk_store_result_t status = lk_store_signing_keys_list_published(connection, &records, &count);
@@ -69,7 +91,7 @@ lk_keyring_t *lk_keyring_load(PGconn *connection, const lk_master_key_t *master_
     int outcome = -1;
     if (ring == NULL)
         snprintf(error, error_size, "out of memory creating the key ring");
-    else if (add_keys(ring, records, count, master_key, error, error_size) == 0) {
+    else if (add_keys(ring, records, count, &keys, error, error_size) == 0) {
         outcome = lk_keyring_freeze(ring);
         if (outcome != 0)
             snprintf(error, error_size, "building the JWKS document failed");

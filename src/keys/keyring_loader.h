@@ -17,14 +17,16 @@
 
 /*
  * Builds a frozen ring from the published keys (pending, active, retired). Only the
- * active key gets its private half: its sealed PEM is opened with `master_key` and the
- * kid as associated data, parsed, and wiped. Returns the ring (one reference, for the
- * caller), or NULL with a one-line reason in `error` when the database fails, a key
- * does not parse or the active key cannot be opened (a wrong master key). A ring
- * without an active key is valid: it verifies but cannot sign.
+ * active key gets its private half: its sealed PEM is opened with `master_key`, or with
+ * `previous_master_key` (NULL when none is configured) while a master-key rotation is
+ * under way, with the kid as associated data, then parsed and wiped. Returns the ring
+ * (one reference, for the caller), or NULL with a one-line reason in `error` when the
+ * database fails, a key does not parse or the active key cannot be opened (a wrong
+ * master key). A ring without an active key is valid: it verifies but cannot sign.
  */
 __attribute__((warn_unused_result)) lk_keyring_t *lk_keyring_load(
-    PGconn *connection, const lk_master_key_t *master_key, char *error, size_t error_size);
+    PGconn *connection, const lk_master_key_t *master_key,
+    const lk_master_key_t *previous_master_key, char *error, size_t error_size);
 
 /*
  * Sends NOTIFY latchkey_keys. Inside a transaction the notification is delivered at

@@ -1,23 +1,25 @@
-/* Signing keys in PostgreSQL: insert, activate (with retirement of the old key), list. */
+/* Signing keys in PostgreSQL: state names, rows, reads and the insertion of a new key. */
 #include "store/signing_keys.h"
 
 #include "keys/keyring_loader.h"
 #include "store/audit.h"
+#include "store/signing_key_internal.h"
 
-#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Serialises key changes: the ASCII bytes of "lk-keys!" read as a big-endian bigint. */
-#define KEY_CHANGE_LOCK_SQL "SELECT pg_advisory_xact_lock(7812387917891466017)"
-
+/* Past events are rounded down and due times up, so that nothing looks due early. */
 #define RECORD_COLUMNS                                                                      \
     "kid, alg, state, public_key_pem, private_key_sealed,"                                  \
-    " extract(epoch FROM created_at)::bigint, extract(epoch FROM activated_at)::bigint,"    \
-    " extract(epoch FROM retired_at)::bigint, extract(epoch FROM revoked_at)::bigint,"      \
-    " extract(epoch FROM remove_after)::bigint"
+    " floor(extract(epoch FROM created_at))::bigint,"                                       \
+    " floor(extract(epoch FROM activated_at))::bigint,"                                     \
+    " floor(extract(epoch FROM retired_at))::bigint,"                                       \
+    " floor(extract(epoch FROM revoked_at))::bigint,"                                       \
+    " floor(extract(epoch FROM removed_at))::bigint,"                                       \
+    " ceil(extract(epoch FROM remove_after))::bigint,"                                      \
+    " ceil(extract(epoch FROM activate_after))::bigint"
 
 static const char *const state_names[] = {
     [LK_KEY_PENDING] = "pending", [LK_KEY_ACTIVE] = "active",   [LK_KEY_RETIRED] = "retired",
@@ -71,7 +73,9 @@ static int copy_record(const PGresult *result, int row, lk_signing_key_record_t 
     record->activated_at = lk_db_get_int64(result, row, 6);
     record->retired_at = lk_db_get_int64(result, row, 7);
     record->revoked_at = lk_db_get_int64(result, row, 8);
-    record->remove_after = lk_db_get_int64(result, row, 9);
+    record->removed_at = lk_db_get_int64(result, row, 9);
+    record->remove_after = lk_db_get_int64(result, row, 10);
+    record->activate_after = lk_db_get_int64(result, row, 11);
     return 0;
 }
 
@@ -170,138 +174,42 @@ lk_store_result_t lk_store_signing_key_find(PGconn *connection, const char *kid,
     return status;
 }
 
-/* Ends a key change: commits on success, rolls back otherwise. Returns the final status. */
-static lk_store_result_t finish_change(PGconn *connection, lk_store_result_t status)
+lk_store_result_t lk_store_signing_keys_list_with_time(PGconn *connection,
+                                                      lk_signing_key_record_t **records,
+                                                      size_t *count, double *now)
 {
+    PGresult *result = lk_db_query(connection, "SELECT extract(epoch FROM now())", 0, NULL);
+    lk_store_result_t status = lk_db_result(connection, result, PGRES_TUPLES_OK, "read clock");
     if (status == LK_STORE_OK)
-        status = lk_db_commit(connection);
-    if (status != LK_STORE_OK)
-        lk_db_rollback(connection);
-    return status;
-}
-
-/* Starts a key change: a transaction holding the key-change lock. */
-static lk_store_result_t begin_change(PGconn *connection)
-{
-    lk_store_result_t status = lk_db_begin(connection);
+        *now = strtod(PQgetvalue(result, 0, 0), NULL);
+    PQclear(result);
     if (status != LK_STORE_OK)
         return status;
-    status = lk_db_command(connection, KEY_CHANGE_LOCK_SQL, 0, NULL, PGRES_TUPLES_OK,
-                           "lock key changes");
-    if (status != LK_STORE_OK)
-        lk_db_rollback(connection);
-    return status;
+    return lk_store_signing_keys_list_all(connection, records, count);
 }
 
-/* Inserts an audit event whose details are {"<name>": value}; a NULL value is JSON null. */
-static lk_store_result_t audit_key(PGconn *connection, const char *event, const char *actor,
-                                   const char *kid, const char *name, const char *value)
+lk_store_result_t lk_store_signing_key_insert(PGconn *connection, const lk_sealed_key_t *key,
+                                              const char *actor)
 {
-    json_t *details = json_pack("{s:s?}", name, value);
-    if (details == NULL)
-        return LK_STORE_ERROR;
-    lk_store_result_t status = lk_store_audit(connection, event, actor, kid, details);
-    json_decref(details);
-    return status;
-}
-
-lk_store_result_t lk_store_signing_key_insert(PGconn *connection, const char *kid,
-                                              lk_jwt_alg_t alg, const char *public_key_pem,
-                                              const char *private_key_sealed, const char *actor)
-{
-    lk_store_result_t status = begin_change(connection);
+    lk_store_result_t status = lk_key_change_begin(connection);
     if (status != LK_STORE_OK)
         return status;
 
-    const char *values[] = {kid, lk_jwt_alg_name(alg), public_key_pem, private_key_sealed};
+    const char *alg = lk_jwt_alg_name(key->alg);
+    const char *values[] = {key->kid, alg, key->public_key_pem, key->private_key_sealed};
     status = lk_db_command(connection,
                            "INSERT INTO signing_keys"
                            " (kid, alg, state, public_key_pem, private_key_sealed)"
                            " VALUES ($1, $2, 'pending', $3, $4)",
                            4, values, PGRES_COMMAND_OK, "insert key");
+
+    json_t *details = json_pack("{s:s}", "alg", alg);
+    if (details == NULL && status == LK_STORE_OK)
+        status = LK_STORE_ERROR;
     if (status == LK_STORE_OK)
-        status = audit_key(connection, "key.created", actor, kid, "alg", lk_jwt_alg_name(alg));
+        status = lk_store_audit(connection, "key.created", actor, key->kid, details);
+    json_decref(details);
     if (status == LK_STORE_OK)
         status = lk_store_keys_notify(connection);
-    return finish_change(connection, status);
-}
-
-/* Reads the state of `kid`, locking its row. */
-static lk_store_result_t lock_key_state(PGconn *connection, const char *kid,
-                                        lk_key_state_t *state)
-{
-    const char *values[] = {kid};
-    PGresult *result = lk_db_query(
-        connection, "SELECT state FROM signing_keys WHERE kid = $1 FOR UPDATE", 1, values);
-
-    lk_store_result_t status = lk_db_result(connection, result, PGRES_TUPLES_OK, "lock key");
-    if (status == LK_STORE_OK && PQntuples(result) == 0)
-        status = LK_STORE_NOT_FOUND;
-    if (status == LK_STORE_OK && lk_key_state_parse(PQgetvalue(result, 0, 0), state) != 0)
-        status = LK_STORE_ERROR;
-    PQclear(result);
-    return status;
-}
-
-/* Retires the active key, if any, and stores its kid in `retired` ("" when none). */
-static lk_store_result_t retire_active(PGconn *connection, int64_t access_token_ttl,
-                                       char retired[LK_KID_MAX_LENGTH + 1])
-{
-    char keep_seconds[24];
-    snprintf(keep_seconds, sizeof keep_seconds, "%" PRId64,
-             access_token_ttl + LK_KEY_RETIRE_LEEWAY_SECONDS);
-
-    const char *values[] = {keep_seconds};
-    PGresult *result = lk_db_query(connection,
-                                   "UPDATE signing_keys SET state = 'retired', retired_at = now(),"
-                                   " remove_after = now() + make_interval(secs => $1::bigint)"
-                                   " WHERE state = 'active' RETURNING kid",
-                                   1, values);
-
-    lk_store_result_t status = lk_db_result(connection, result, PGRES_TUPLES_OK, "retire key");
-    retired[0] = '\0';
-    if (status == LK_STORE_OK && PQntuples(result) > 0 &&
-        lk_db_copy_text(result, 0, 0, retired, LK_KID_MAX_LENGTH + 1) != 0)
-        status = LK_STORE_ERROR;
-    PQclear(result);
-    return status;
-}
-
-/* Retires the current key, activates `kid` and records both. Runs inside begin_change. */
-static lk_store_result_t swap_active(PGconn *connection, const char *kid,
-                                     int64_t access_token_ttl, const char *actor)
-{
-    char retired[LK_KID_MAX_LENGTH + 1];
-    lk_store_result_t status = retire_active(connection, access_token_ttl, retired);
-
-    const char *values[] = {kid};
-    if (status == LK_STORE_OK)
-        status = lk_db_command(connection,
-                               "UPDATE signing_keys SET state = 'active', activated_at = now()"
-                               " WHERE kid = $1",
-                               1, values, PGRES_COMMAND_OK, "activate key");
-    if (status == LK_STORE_OK && retired[0] != '\0')
-        status = audit_key(connection, "key.retired", actor, retired, "successor", kid);
-    if (status == LK_STORE_OK)
-        status = audit_key(connection, "key.activated", actor, kid, "previous",
-                           retired[0] != '\0' ? retired : NULL);
-    if (status == LK_STORE_OK)
-        status = lk_store_keys_notify(connection);
-    return status;
-}
-
-lk_store_result_t lk_store_signing_key_activate(PGconn *connection, const char *kid,
-                                                int64_t access_token_ttl, const char *actor)
-{
-    lk_store_result_t status = begin_change(connection);
-    if (status != LK_STORE_OK)
-        return status;
-
-    lk_key_state_t state = LK_KEY_PENDING;
-    status = lock_key_state(connection, kid, &state);
-    if (status == LK_STORE_OK && state == LK_KEY_PENDING)
-        status = swap_active(connection, kid, access_token_ttl, actor);
-    else if (status == LK_STORE_OK && state != LK_KEY_ACTIVE)
-        status = LK_STORE_CONFLICT;
-    return finish_change(connection, status);
+    return lk_key_change_finish(connection, status);
 }

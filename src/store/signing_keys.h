@@ -1,17 +1,19 @@
 /*
- * Signing keys in PostgreSQL and their life cycle:
+ * Signing keys in PostgreSQL: their states, the row type and the reading side. State
+ * changes are in signing_key_changes.h. The life cycle is
  *
- *   pending -> active -> retired -> removed, and any published state -> revoked.
+ *   pending -> active -> retired -> removed, and pending, active or retired -> revoked.
  *
- * Pending, active and retired keys are published in the JWKS. Exactly one key at most is
- * active (a partial unique index enforces it). Every change here also inserts an
- * audit_events row and sends NOTIFY latchkey_keys, both in the change's transaction, so
- * other instances reload their key rings. Synchronous, for worker threads and the
+ * Pending, active and retired keys are published in the JWKS. At most one key is active
+ * (a partial unique index enforces it). Every change inserts an audit_events row and
+ * sends NOTIFY latchkey_keys, both in the change's transaction, so that every instance
+ * reloads its key ring. Synchronous, for worker threads, background threads and the
  * command line.
  */
 #ifndef LK_STORE_SIGNING_KEYS_H
 #define LK_STORE_SIGNING_KEYS_H
 
+#include "keys/sealed_key.h"
 #include "keys/signing_key.h"
 #include "store/db.h"
 
@@ -27,9 +29,6 @@ typedef enum lk_key_state {
     LK_KEY_REMOVED,
 } lk_key_state_t;
 
-/* How long after retirement a key stays published beyond the access-token TTL. */
-#define LK_KEY_RETIRE_LEEWAY_SECONDS 300
-
 /* Returns the state's name as stored ("pending"), or "unknown" for a value out of range. */
 const char *lk_key_state_name(lk_key_state_t state);
 
@@ -43,34 +42,22 @@ typedef struct lk_signing_key_record {
     lk_jwt_alg_t alg;
     lk_key_state_t state;
     char *public_key_pem;     /* malloc'ed */
-    char *private_key_sealed; /* malloc'ed; NULL once removed */
+    char *private_key_sealed; /* malloc'ed; NULL once revoked or removed */
     int64_t created_at;
     int64_t activated_at;
     int64_t retired_at;
     int64_t revoked_at;
-    int64_t remove_after;
+    int64_t removed_at;
+    int64_t remove_after;   /* retired keys: when the key is removed */
+    int64_t activate_after; /* pending keys: the scheduled activation, 0 when manual */
 } lk_signing_key_record_t;
 
 /*
- * Inserts a pending key. `private_key_sealed` is the output of lk_master_key_seal with
- * the kid as associated data. `actor` is recorded in the audit event "key.created".
- * Returns LK_STORE_CONFLICT when the kid exists.
+ * Inserts `key` as a pending key without a scheduled activation. `actor` is recorded in
+ * the audit event "key.created". Returns LK_STORE_CONFLICT when the kid exists.
  */
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_signing_key_insert(
-    PGconn *connection, const char *kid, lk_jwt_alg_t alg, const char *public_key_pem,
-    const char *private_key_sealed, const char *actor);
-
-/*
- * Makes the pending key `kid` active in one transaction: the currently active key, if
- * any, becomes retired with remove_after = now + access_token_ttl +
- * LK_KEY_RETIRE_LEEWAY_SECONDS, so that tokens it signed can still be verified until
- * they expire. Activating the active key again succeeds and changes nothing. Concurrent
- * key changes are serialised by a transaction-level advisory lock. Returns
- * LK_STORE_NOT_FOUND for an unknown kid and LK_STORE_CONFLICT for a key that is neither
- * pending nor active.
- */
-__attribute__((warn_unused_result)) lk_store_result_t lk_store_signing_key_activate(
-    PGconn *connection, const char *kid, int64_t access_token_ttl, const char *actor);
+    PGconn *connection, const lk_sealed_key_t *key, const char *actor);
 
 /* Reads the key `kid` into `record`, which the caller disposes. LK_STORE_NOT_FOUND if absent. */
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_signing_key_find(
@@ -86,6 +73,14 @@ __attribute__((warn_unused_result)) lk_store_result_t lk_store_signing_keys_list
 /* Like lk_store_signing_keys_list_all, but only published keys (pending, active, retired). */
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_signing_keys_list_published(
     PGconn *connection, lk_signing_key_record_t **records, size_t *count);
+
+/*
+ * Reads every key like lk_store_signing_keys_list_all and the database clock, in seconds
+ * since the epoch with a fractional part, into `now`. Planning against the database clock
+ * keeps instances whose clocks differ in agreement.
+ */
+__attribute__((warn_unused_result)) lk_store_result_t lk_store_signing_keys_list_with_time(
+    PGconn *connection, lk_signing_key_record_t **records, size_t *count, double *now);
 
 /* Frees the strings of one record and zeroes it. */
 void lk_signing_key_record_dispose(lk_signing_key_record_t *record);

@@ -135,6 +135,16 @@ HBA
     echo "postgresql://$dbname@127.0.0.1:$port/$dbname"
 }
 
+# Creates another database DBNAME, owned by the role that lk_pg_start created, in the
+# cluster on 127.0.0.1:PORT, and prints its connection URI. Tests that change settings
+# the other tests rely on (signing keys, master keys) use one of their own.
+lk_pg_create_database() {
+    local port="$1" dbname="$2" owner="${3:-latchkey}"
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+        -c "CREATE DATABASE $dbname OWNER $owner" >/dev/null || return 1
+    echo "postgresql://$owner@127.0.0.1:$port/$dbname"
+}
+
 # Starts the cluster in DATA_DIR on 127.0.0.1:PORT with its socket beside DATA_DIR.
 lk_pg_ctl_start() {
     local data_dir="$1" port="$2" base

@@ -272,13 +272,27 @@ static char *copy_string_member(json_t *object, const char *name)
 
 void lk_test_login(const char *email, const char *password, struct lk_test_tokens *tokens)
 {
+    lk_test_login_at(NULL, email, password, tokens);
+}
+
+void lk_test_login_at(const char *base_url, const char *email, const char *password,
+                      struct lk_test_tokens *tokens)
+{
     json_t *credentials = json_pack("{s:s, s:s}", "email", email, "password", password);
     char *body = json_dumps(credentials, JSON_COMPACT);
     struct lk_test_response response;
     json_t *document;
 
     assert_non_null(body);
-    lk_test_post_json("/v1/login", body, &response);
+    struct lk_test_request request = {
+        .method = "POST",
+        .path = "/v1/login",
+        .content_type = "application/json",
+        .body = body,
+        .body_length = strlen(body),
+        .base_url = base_url,
+    };
+    lk_test_send(&request, &response);
     free(body);
     json_decref(credentials);
 

@@ -79,6 +79,10 @@ struct lk_test_tokens {
  * tokens. Each token is also appended to LK_TEST_RUN_DIR/issued-tokens.txt, because
  * tests/run.sh checks afterwards that none of them reached the server log. */
 void lk_test_login(const char *email, const char *password, struct lk_test_tokens *tokens);
+
+/* Like lk_test_login, against the instance at BASE_URL (LK_TEST_BASE_URL when NULL). */
+void lk_test_login_at(const char *base_url, const char *email, const char *password,
+                      struct lk_test_tokens *tokens);
 void lk_test_tokens_dispose(struct lk_test_tokens *tokens);
 
 /* Records TOKEN in LK_TEST_RUN_DIR/issued-tokens.txt for the log check of tests/run.sh. */

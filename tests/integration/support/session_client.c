@@ -48,31 +48,6 @@ static char *string_member(const json_t *object, const char *name)
     return copy;
 }
 
-void lk_test_login_at(const char *base_url, const char *email, const char *password,
-                      struct lk_test_tokens *tokens)
-{
-    json_t *credentials = json_pack("{s:s, s:s}", "email", email, "password", password);
-    char *body = json_dumps(credentials, JSON_COMPACT);
-    struct lk_test_response response;
-    json_t *document;
-
-    assert_non_null(body);
-    lk_test_post_json_at(base_url, "/v1/login", body, &response);
-    free(body);
-    json_decref(credentials);
-    if (response.status != 200) {
-        fail_msg("login of %s returned %ld: %.300s", email, response.status, response.body);
-    }
-
-    document = lk_test_json_body(&response);
-    tokens->access_token = string_member(document, "access_token");
-    tokens->refresh_token = string_member(document, "refresh_token");
-    lk_test_record_token(tokens->access_token);
-    lk_test_record_token(tokens->refresh_token);
-    json_decref(document);
-    lk_test_response_dispose(&response);
-}
-
 /* Fills RESULT from a 200 token response, checking its members. */
 static void read_token_response(const struct lk_test_response *response,
                                 struct lk_test_refresh_result *result)

@@ -16,10 +16,6 @@
 void lk_test_post_json_at(const char *base_url, const char *path, const char *json_body,
                           struct lk_test_response *response);
 
-/* Logs in at BASE_URL, failing the test unless the server returns 200 with both tokens. */
-void lk_test_login_at(const char *base_url, const char *email, const char *password,
-                      struct lk_test_tokens *tokens);
-
 /* The outcome of a refresh: the status, and the tokens and lifetimes of a 200. */
 struct lk_test_refresh_result {
     long status;

@@ -282,7 +282,7 @@ static void invalid_integers_rejected(void **state)
          "LATCHKEY_THREADS: invalid value \"99999999999999999999\": expected an integer from 1 "
          "to 256"},
         {"LATCHKEY_ACCESS_TOKEN_TTL", "1.5",
-         "LATCHKEY_ACCESS_TOKEN_TTL: invalid value \"1.5\": expected an integer from 60 to "
+         "LATCHKEY_ACCESS_TOKEN_TTL: invalid value \"1.5\": expected an integer from 5 to "
          "86400"},
     };
     check_invalid_cases(cases, sizeof cases / sizeof cases[0]);
@@ -298,10 +298,10 @@ static void integers_out_of_range(void **state)
          "LATCHKEY_THREADS: invalid value \"257\": expected an integer from 1 to 256"},
         {"LATCHKEY_WORKERS", "-1",
          "LATCHKEY_WORKERS: invalid value \"-1\": expected an integer from 1 to 256"},
-        {"LATCHKEY_ACCESS_TOKEN_TTL", "59",
-         "LATCHKEY_ACCESS_TOKEN_TTL: invalid value \"59\": expected an integer from 60 to 86400"},
+        {"LATCHKEY_ACCESS_TOKEN_TTL", "4",
+         "LATCHKEY_ACCESS_TOKEN_TTL: invalid value \"4\": expected an integer from 5 to 86400"},
         {"LATCHKEY_ACCESS_TOKEN_TTL", "86401",
-         "LATCHKEY_ACCESS_TOKEN_TTL: invalid value \"86401\": expected an integer from 60 to "
+         "LATCHKEY_ACCESS_TOKEN_TTL: invalid value \"86401\": expected an integer from 5 to "
          "86400"},
         {"LATCHKEY_JWKS_MAX_AGE", "86401",
          "LATCHKEY_JWKS_MAX_AGE: invalid value \"86401\": expected an integer from 0 to 86400"},
@@ -502,6 +502,66 @@ static void refresh_idle_above_ttl(void **state)
     lk_config_t config;
     char error[512];
     assert_int_equal(load(&config, ALL_NEEDS, &environment, error, sizeof error), 0);
+    lk_config_dispose(&config);
+}
+
+static void key_timing_defaults(void **state)
+{
+    (void)state;
+    fake_environment_t environment = complete_environment();
+    lk_config_t config;
+    char error[512];
+
+    assert_int_equal(load(&config, ALL_NEEDS, &environment, error, sizeof error), 0);
+    assert_int_equal(config.key_rotation_period, 2592000);
+    assert_int_equal(config.key_prepublish_delay, 3600);
+    assert_int_equal(config.key_retire_leeway, 300);
+    assert_null(config.previous_master_key_file);
+    lk_config_dispose(&config);
+}
+
+static void prepublish_delay_below_cache_time(void **state)
+{
+    (void)state;
+    fake_environment_t environment = complete_environment();
+    set_variable(&environment, "LATCHKEY_JWKS_MAX_AGE", "600");
+    set_variable(&environment, "LATCHKEY_KEY_RELOAD_INTERVAL", "30");
+    set_variable(&environment, "LATCHKEY_KEY_PREPUBLISH_DELAY", "629");
+
+    expect_error(&environment, ALL_NEEDS,
+                 "LATCHKEY_KEY_PREPUBLISH_DELAY: invalid value \"629\": must be at least "
+                 "LATCHKEY_JWKS_MAX_AGE + LATCHKEY_KEY_RELOAD_INTERVAL (630), so that caching "
+                 "verifiers fetch a new key before it signs");
+
+    set_variable(&environment, "LATCHKEY_KEY_PREPUBLISH_DELAY", "630");
+    lk_config_t config;
+    char error[512];
+    assert_int_equal(load(&config, ALL_NEEDS, &environment, error, sizeof error), 0);
+    assert_int_equal(config.key_prepublish_delay, 630);
+    lk_config_dispose(&config);
+}
+
+static void rotation_period_within_delay(void **state)
+{
+    (void)state;
+    fake_environment_t environment = complete_environment();
+    set_variable(&environment, "LATCHKEY_KEY_PREPUBLISH_DELAY", "7200");
+    set_variable(&environment, "LATCHKEY_KEY_ROTATION_PERIOD", "7200");
+
+    expect_error(&environment, ALL_NEEDS,
+                 "LATCHKEY_KEY_ROTATION_PERIOD: invalid value \"7200\": must be 0 (off) or "
+                 "greater than LATCHKEY_KEY_PREPUBLISH_DELAY (7200)");
+
+    lk_config_t config;
+    char error[512];
+    set_variable(&environment, "LATCHKEY_KEY_ROTATION_PERIOD", "0");
+    assert_int_equal(load(&config, ALL_NEEDS, &environment, error, sizeof error), 0);
+    assert_int_equal(config.key_rotation_period, 0);
+    lk_config_dispose(&config);
+
+    set_variable(&environment, "LATCHKEY_KEY_ROTATION_PERIOD", "7201");
+    assert_int_equal(load(&config, ALL_NEEDS, &environment, error, sizeof error), 0);
+    assert_int_equal(config.key_rotation_period, 7201);
     lk_config_dispose(&config);
 }
 
@@ -720,7 +780,7 @@ static void help_lists_every_variable(void **state)
     }
     assert_non_null(strstr(text, "Default: https://0.0.0.0:8443."));
     assert_non_null(strstr(text, "Default: number of online CPUs."));
-    assert_non_null(strstr(text, "From 60 to 86400."));
+    assert_non_null(strstr(text, "From 5 to 86400."));
     free(text);
 }
 
@@ -752,6 +812,9 @@ int main(void)
         cmocka_unit_test(redact_redis_url),
         cmocka_unit_test(effective_log_redacts_secrets),
         cmocka_unit_test(help_lists_every_variable),
+        cmocka_unit_test(key_timing_defaults),
+        cmocka_unit_test(prepublish_delay_below_cache_time),
+        cmocka_unit_test(rotation_period_within_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

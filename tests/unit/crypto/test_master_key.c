@@ -283,6 +283,35 @@ static void load_rejects_non_ascii_byte(void **state)
                       "not standard base64");
 }
 
+/* Known answer computed independently with Python's hashlib.blake2b(b"latchkey master key
+ * id", key=key_bytes, digest_size=8). */
+static void key_id_known_answer(void **state)
+{
+    struct fixture *fixture = *state;
+    char id[LK_MASTER_KEY_ID_LENGTH + 1];
+
+    lk_master_key_id(fixture->key, id);
+    assert_string_equal(id, "61f8f9b1fbdc95de");
+}
+
+static void key_id_differs_between_keys(void **state)
+{
+    struct fixture *fixture = *state;
+    uint8_t other_bytes[LK_MASTER_KEY_BYTES];
+    char id[LK_MASTER_KEY_ID_LENGTH + 1];
+    char other_id[LK_MASTER_KEY_ID_LENGTH + 1];
+
+    memset(other_bytes, 0xff, sizeof(other_bytes));
+    lk_master_key_t *other = lk_master_key_from_bytes(other_bytes);
+    assert_non_null(other);
+
+    lk_master_key_id(fixture->key, id);
+    lk_master_key_id(other, other_id);
+    assert_string_equal(other_id, "139b403485179ab0");
+    assert_string_not_equal(id, other_id);
+    lk_master_key_destroy(other);
+}
+
 static void destroy_and_free_accept_null(void **state)
 {
     (void)state;
@@ -309,6 +338,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(load_rejects_invalid_base64, setup, teardown),
         cmocka_unit_test_setup_teardown(load_rejects_url_alphabet, setup, teardown),
         cmocka_unit_test_setup_teardown(load_rejects_non_ascii_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(key_id_known_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(key_id_differs_between_keys, setup, teardown),
         cmocka_unit_test(destroy_and_free_accept_null),
     };
 

@@ -51,6 +51,24 @@ typedef struct lk_config {
     size_t max_body_bytes;
     int64_t membership_cache_ttl; /* seconds a membership lookup is reused; 0 disables */
     int64_t client_cache_ttl;     /* seconds a service-client lookup is reused; 0 disables */
+    /* Rate limits as COUNT/PERIOD text (config/rate_spec.h); docs/rate-limits.md explains
+     * each one. */
+    char *rate_limit_login_ip;
+    char *rate_limit_login_failures;
+    int64_t rate_limit_login_backoff_max; /* seconds */
+    char *rate_limit_login_account;
+    int64_t rate_limit_known_address_ttl; /* seconds */
+    char *rate_limit_reset_ip;
+    char *rate_limit_reset_account;
+    char *rate_limit_reset_confirm_ip;
+    char *rate_limit_refresh_ip;
+    char *rate_limit_api;
+    char *rate_limit_verify;
+    char *rate_limit_public;
+    char *rate_limit_fallback;    /* "none" or "local": what to do while Redis is down */
+    char *reset_url_base;         /* the reset page of the operator's app, or NULL */
+    int64_t reset_token_ttl;      /* seconds */
+    char *common_passwords_file;  /* one rejected password per line */
 } lk_config_t;
 
 /* Which variables a command needs; the others are optional for it. */

@@ -2,6 +2,7 @@
 #include "config/config_table.h"
 
 #include "config/cidr.h"
+#include "config/rate_spec.h"
 
 #include <libpq-fe.h>
 #include <stddef.h>
@@ -98,6 +99,57 @@ static int check_audience(const char *value, char *problem, size_t size)
 static int check_trusted_proxies(const char *value, char *problem, size_t size)
 {
     return lk_cidr_list_check(value, problem, size);
+}
+
+static int check_rate(const char *value, char *problem, size_t size)
+{
+    return lk_rate_check(value, problem, size);
+}
+
+static int check_fallback(const char *value, char *problem, size_t size)
+{
+    if (strcmp(value, "none") == 0 || strcmp(value, "local") == 0) {
+        return 0;
+    }
+    snprintf(problem, size, "expected none or local");
+    return -1;
+}
+
+/* Returns true for the hosts a development app may serve plain http from. */
+static bool is_loopback_host(const char *host, size_t length)
+{
+    static const char *const hosts[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        if (length == strlen(hosts[i]) && strncmp(host, hosts[i], length) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The reset link is this URL with "#token=..." appended, so it must be an absolute URL
+ * without a fragment. Plain http is accepted only for a loopback host, for development. */
+static int check_reset_url_base(const char *value, char *problem, size_t size)
+{
+    bool https = starts_with(value, "https://");
+    const char *host = value + (https ? strlen("https://") : strlen("http://"));
+    const char *bracket = host[0] == '[' ? strchr(host, ']') : NULL;
+    size_t host_length = bracket != NULL ? (size_t)(bracket - host) + 1 : strcspn(host, ":/?");
+    size_t port_end = strcspn(host, "/?");
+    bool valid = (https || starts_with(value, "http://")) && host_length > 0 &&
+                 memchr(host, '@', port_end) == NULL && strchr(value, '#') == NULL &&
+                 !has_control_or_space(value);
+
+    if (valid && !https && !is_loopback_host(host, host_length)) {
+        valid = false;
+    }
+    if (!valid) {
+        snprintf(problem, size, "expected an https:// URL without a fragment, such as "
+                                "https://app.example.com/reset-password (http:// only for "
+                                "localhost)");
+        return -1;
+    }
+    return 0;
 }
 
 /* The number of online CPUs, within 1 to MAX_THREADS. */
@@ -241,6 +293,68 @@ const lk_config_variable_t lk_config_variables[] = {
      .offset = FIELD(client_cache_ttl), .default_value = "5", .minimum = 0, .maximum = 60,
      .help = "Seconds a service-client lookup is reused, which bounds how long a revoked "
              "client still works if a NOTIFY is lost. 0 disables the cache."},
+    {.name = "LATCHKEY_RATE_LIMIT_LOGIN_IP", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_login_ip), .default_value = "20/1m", .check = check_rate,
+     .help = "Login attempts per client address, as COUNT/PERIOD (period in s, m, h or d)."},
+    {.name = "LATCHKEY_RATE_LIMIT_LOGIN_FAILURES", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_login_failures), .default_value = "5/15m", .check = check_rate,
+     .help = "Login attempts per account and client address until a successful login; "
+             "beyond them each further attempt waits twice as long as the one before."},
+    {.name = "LATCHKEY_RATE_LIMIT_LOGIN_BACKOFF_MAX", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(rate_limit_login_backoff_max), .default_value = "3600", .minimum = 1,
+     .maximum = 86400,
+     .help = "Maximum wait, in seconds, that repeated login failures for one account and "
+             "address can reach."},
+    {.name = "LATCHKEY_RATE_LIMIT_LOGIN_ACCOUNT", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_login_account), .default_value = "100/15m", .check = check_rate,
+     .help = "Login attempts per account from addresses without a recent successful login, "
+             "as COUNT/PERIOD: a burst of COUNT, then one attempt every PERIOD/COUNT."},
+    {.name = "LATCHKEY_RATE_LIMIT_KNOWN_ADDRESS_TTL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(rate_limit_known_address_ttl), .default_value = "2592000", .minimum = 60,
+     .maximum = 31536000,
+     .help = "Seconds after a successful login or password reset during which that address "
+             "is exempt from LATCHKEY_RATE_LIMIT_LOGIN_ACCOUNT for the account."},
+    {.name = "LATCHKEY_RATE_LIMIT_RESET_IP", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_reset_ip), .default_value = "5/15m", .check = check_rate,
+     .help = "Password-reset requests per client address, as COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_RESET_ACCOUNT", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_reset_account), .default_value = "3/1h", .check = check_rate,
+     .help = "Password-reset requests per email address, as COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_RESET_CONFIRM_IP", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_reset_confirm_ip), .default_value = "10/15m",
+     .check = check_rate,
+     .help = "Password-reset confirmations per client address, as COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_REFRESH_IP", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_refresh_ip), .default_value = "60/1m", .check = check_rate,
+     .help = "Token refreshes per client address, as COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_API", .type = LK_CONFIG_STRING, .offset = FIELD(rate_limit_api),
+     .default_value = "100/15m", .check = check_rate,
+     .help = "Requests per client address to every endpoint without a limit of its own, as "
+             "COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_VERIFY", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_verify), .default_value = "6000/1m", .check = check_rate,
+     .help = "Token verifications per client address and instance, counted in memory, as "
+             "COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_PUBLIC", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_public), .default_value = "600/1m", .check = check_rate,
+     .help = "Requests per client address and instance to the JWKS, the issuer metadata and "
+             "the health probes, counted in memory, as COUNT/PERIOD."},
+    {.name = "LATCHKEY_RATE_LIMIT_FALLBACK", .type = LK_CONFIG_STRING,
+     .offset = FIELD(rate_limit_fallback), .default_value = "none", .check = check_fallback,
+     .help = "What happens while Redis is unreachable. With none, requests whose limits are "
+             "kept in Redis get 503. With local, they are counted in this instance's memory "
+             "instead, which is only safe with a single instance."},
+    {.name = "LATCHKEY_RESET_URL_BASE", .type = LK_CONFIG_STRING, .offset = FIELD(reset_url_base),
+     .check = check_reset_url_base,
+     .help = "Password-reset page of your app; reset links are this URL with #token=TOKEN "
+             "appended. Password reset is off when unset."},
+    {.name = "LATCHKEY_RESET_TOKEN_TTL", .type = LK_CONFIG_SECONDS,
+     .offset = FIELD(reset_token_ttl), .default_value = "1800", .minimum = 1, .maximum = 86400,
+     .help = "Lifetime of password-reset tokens, in seconds."},
+    {.name = "LATCHKEY_COMMON_PASSWORDS_FILE", .type = LK_CONFIG_FILE_PATH,
+     .offset = FIELD(common_passwords_file), .default_value = "/usr/share/john/password.lst",
+     .help = "List of common passwords, one per line, that new passwords may not be (compared "
+             "without regard to ASCII case). Lines starting with #! are comments."},
 };
 
 const size_t lk_config_variable_count = sizeof lk_config_variables / sizeof lk_config_variables[0];

@@ -293,3 +293,13 @@ void lk_secret_free(void *secret)
 {
     sodium_free(secret);
 }
+
+int lk_master_key_derive(const lk_master_key_t *key, uint64_t subkey_id,
+                         const char context[LK_MASTER_KEY_CONTEXT_BYTES], uint8_t *subkey,
+                         size_t length)
+{
+    if (length < crypto_kdf_BYTES_MIN || length > crypto_kdf_BYTES_MAX) {
+        return -1;
+    }
+    return crypto_kdf_derive_from_key(subkey, length, subkey_id, context, key->bytes);
+}

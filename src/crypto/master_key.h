@@ -59,6 +59,18 @@ __attribute__((warn_unused_result)) int lk_master_key_open(const lk_master_key_t
                                                            const char *sealed, uint8_t **plaintext,
                                                            size_t *length);
 
+#define LK_MASTER_KEY_CONTEXT_BYTES 8
+
+/*
+ * Derives an independent subkey of `length` bytes (16 to 64) for one purpose, named by
+ * `subkey_id` and an 8-character `context` (libsodium's crypto_kdf, which is BLAKE2b keyed
+ * with the master key). The same inputs always give the same subkey, on every instance.
+ * Returns 0, or -1 for a length out of range.
+ */
+__attribute__((warn_unused_result)) int lk_master_key_derive(
+    const lk_master_key_t *key, uint64_t subkey_id,
+    const char context[LK_MASTER_KEY_CONTEXT_BYTES], uint8_t *subkey, size_t length);
+
 /* Wipes and frees memory returned by lk_master_key_open. Accepts NULL. */
 void lk_secret_free(void *secret);
 

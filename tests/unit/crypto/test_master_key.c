@@ -312,6 +312,47 @@ static void key_id_differs_between_keys(void **state)
     lk_master_key_destroy(other);
 }
 
+/* Expected subkeys computed independently with Python's hashlib.blake2b (key = key_bytes,
+ * salt = the subkey id as 8 little-endian bytes and 8 zero bytes, person = the context and 8
+ * zero bytes), which is how libsodium defines crypto_kdf. */
+static void derive_known_answers(void **state)
+{
+    struct fixture *fixture = *state;
+    static const struct {
+        uint64_t id;
+        const char *context;
+        const char *expected_hex;
+    } cases[] = {
+        {1, "lkratelm", "a52a4de931fd67b72977062c837ca8ee0337a83063fea373405158e6e1d6e1c7"},
+        {2, "lkratelm", "9e8304fde23732f1b65482bd64c1e8387efdeb1b8b45bc8f6237068f98079fc7"},
+        {1, "other-ct", "e2ffb6b0a569f901888bfdbe4f12afbdf8c6cfdb3879311622ae8826110e4942"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t subkey[32];
+        char hex[65];
+
+        assert_int_equal(lk_master_key_derive(fixture->key, cases[i].id, cases[i].context, subkey,
+                                              sizeof(subkey)),
+                         0);
+        for (size_t byte = 0; byte < sizeof(subkey); byte++) {
+            snprintf(hex + 2 * byte, 3, "%02x", subkey[byte]);
+        }
+        assert_string_equal(hex, cases[i].expected_hex);
+    }
+}
+
+static void derive_rejects_bad_lengths(void **state)
+{
+    struct fixture *fixture = *state;
+    uint8_t subkey[65];
+
+    assert_int_equal(lk_master_key_derive(fixture->key, 1, "lkratelm", subkey, 15), -1);
+    assert_int_equal(lk_master_key_derive(fixture->key, 1, "lkratelm", subkey, 65), -1);
+    assert_int_equal(lk_master_key_derive(fixture->key, 1, "lkratelm", subkey, 16), 0);
+    assert_int_equal(lk_master_key_derive(fixture->key, 1, "lkratelm", subkey, 64), 0);
+}
+
 static void destroy_and_free_accept_null(void **state)
 {
     (void)state;
@@ -340,6 +381,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(load_rejects_non_ascii_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(key_id_known_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(key_id_differs_between_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(derive_known_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(derive_rejects_bad_lengths, setup, teardown),
         cmocka_unit_test(destroy_and_free_accept_null),
     };
 

@@ -9,8 +9,10 @@
 #include "access/access_cache.h"
 #include "config/config.h"
 #include "crypto/master_key.h"
+#include "http/client_address.h"
 #include "keys/key_source.h"
 #include "sessions/revocation_list.h"
+#include "limits/limiter.h"
 #include "work/worker_pool.h"
 
 #include <stdatomic.h>
@@ -23,7 +25,9 @@ typedef struct lk_app {
     lk_access_cache_t *access_cache; /* memberships and service clients */
     lk_revocation_list_t *revocations; /* revoked sessions, consulted when verifying */
     lk_master_key_t *previous_master_key; /* NULL unless a master-key rotation is under way */
-    atomic_long requests_in_flight;
+    lk_limits_t *limits;
+    lk_trusted_proxies_t *trusted_proxies;
+    atomic_long requests_in_flight; /* also counts background jobs, so the drain waits for them */
 } lk_app_t;
 
 #endif

@@ -66,21 +66,28 @@ static void assign_request_id(lk_request_t *request)
     sodium_bin2hex(request->request_id, sizeof(request->request_id), random, sizeof(random));
 }
 
+/* X-Forwarded-For header lines read per request; later lines are ignored. */
+#define FORWARDED_FOR_MAX_LINES 8
+
+/* Resolves the client address from the peer and, behind a trusted proxy, X-Forwarded-For. */
 static void assign_client_ip(lk_request_t *request)
 {
     struct sockaddr_storage peer;
     h2o_conn_t *connection = request->req->conn;
     socklen_t length = connection->callbacks->get_peername(connection, (struct sockaddr *)&peer);
 
-    request->client_ip[0] = '\0';
-    if (length == 0)
-        return;
-    if (peer.ss_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, request->client_ip,
-                  sizeof(request->client_ip));
-    else if (peer.ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, request->client_ip,
-                  sizeof(request->client_ip));
+    h2o_iovec_t forwarded_for[FORWARDED_FOR_MAX_LINES];
+    size_t line_count = 0;
+    const h2o_headers_t *headers = &request->req->headers;
+    ssize_t index = -1;
+    while (line_count < FORWARDED_FOR_MAX_LINES &&
+           (index = h2o_find_header_by_str(headers, H2O_STRLIT("x-forwarded-for"), index)) != -1)
+        forwarded_for[line_count++] = headers->entries[index].value;
+
+    lk_client_address_resolve(request->app->trusted_proxies,
+                              length > 0 ? (struct sockaddr *)&peer : NULL, forwarded_for,
+                              line_count, &request->client_address);
+    memcpy(request->client_ip, request->client_address.text, sizeof(request->client_ip));
 }
 
 /* Runs when h2o frees the request: a job still in flight must not respond to it any more. */

@@ -9,6 +9,8 @@
 
 #include "http/app.h"
 #include "http/route_pattern.h"
+#include "http/client_address.h"
+#include "limits/limit_decision.h"
 #include "work/worker_pool.h"
 
 #include <h2o.h>
@@ -28,6 +30,9 @@ typedef struct lk_request {
     lk_path_params_t path_params;         /* the ids the route pattern captured */
     char request_id[LK_REQUEST_ID_MAX_LENGTH + 1];
     char client_ip[INET6_ADDRSTRLEN];
+    lk_client_address_t client_address; /* resolved through trusted proxies; see client_address.h */
+    lk_limit_query_t limit_query;       /* the route's limit class, set before the handler
+                                           runs; LK_LIMIT_NONE once checked on the loop */
     char user_id[37];    /* set by handlers once known, for the log */
     char client_id[65];  /* set by handlers once known, for the log */
     struct timespec started;
@@ -42,12 +47,25 @@ typedef struct lk_request {
 struct lk_request_job {
     lk_job_t job;
     lk_request_t *request;
+    lk_job_run_fn run;            /* the handler's work, run after the rate-limit check */
+    lk_limits_t *limits;
+    lk_limit_query_t limit_query; /* copied from the request when the job is submitted */
+    lk_limit_decision_t limit;    /* the check's result, filled on the worker */
 };
 
 /*
- * Submits a request's job to the worker pool. `run` executes on a worker; `done` runs on
- * the loop afterwards and owns the job (lk_request_job_finish tells it whether to answer).
- * Returns 0, or -1 when the pool is saturated: the caller then answers 503 and frees the job.
+ * Sets the subject (a normalized email or a user id) that the route's limits count besides
+ * the client address. Call it before lk_request_submit; the text is copied, truncated to
+ * LK_LIMIT_SUBJECT_MAX bytes.
+ */
+void lk_request_set_limit_subject(lk_request_t *request, const char *subject);
+
+/*
+ * Submits a request's job to the worker pool. On the worker, the route's rate limits are
+ * checked in Redis first (see limits/limiter.h), and `run` executes only when they admit the
+ * request. `done` runs on the loop afterwards and owns the job (lk_request_job_finish tells
+ * it whether to answer). Returns 0, or -1 when the pool is saturated: the caller then answers
+ * 503 and frees the job.
  */
 __attribute__((warn_unused_result)) int lk_request_submit(lk_request_t *request,
                                                           lk_request_job_t *job,
@@ -55,7 +73,9 @@ __attribute__((warn_unused_result)) int lk_request_submit(lk_request_t *request,
 
 /*
  * Called first in every `done` callback: detaches the job from its request and returns the
- * request, or NULL when the client has gone (the caller then only frees the job).
+ * request, or NULL when the client has gone or when the rate-limit check has rejected the
+ * request (then 429 is sent here) or could not run (then 503 is sent). On NULL the caller
+ * only frees the job. An admitted request gets the RateLimit headers here.
  */
 lk_request_t *lk_request_job_finish(lk_request_job_t *job);
 

@@ -2,6 +2,7 @@
 #include "http/router.h"
 
 #include "http/handlers/handlers.h"
+#include "http/limit_response.h"
 #include "http/respond.h"
 
 #include <stdio.h>
@@ -73,7 +74,8 @@ void lk_router_dispatch(lk_request_t *request)
         path_match = &routes[i];
         if (method_matches(&routes[i], req->method)) {
             request->route = routes[i].path;
-            routes[i].handler(request);
+            if (lk_route_limit_admit_or_respond(request))
+                routes[i].handler(request);
             return;
         }
     }

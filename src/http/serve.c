@@ -234,6 +234,8 @@ static void teardown(lk_server_t *server)
     lk_key_source_destroy(server->app.keys);
     lk_revocation_list_destroy(server->app.revocations);
     lk_master_key_destroy(server->app.previous_master_key);
+    lk_limits_destroy(server->app.limits);
+    lk_trusted_proxies_destroy(server->app.trusted_proxies);
     lk_master_key_destroy(server->app.master_key);
     lk_access_cache_destroy(server->app.access_cache);
 }
@@ -308,12 +310,35 @@ static int load_master_keys(lk_server_t *server)
     return 0;
 }
 
+/* Builds the rate limiter and the trusted-proxy list. Returns 0, or -1 after logging. */
+static int start_limits(lk_server_t *server)
+{
+    char error[512];
+
+    server->app.trusted_proxies = lk_trusted_proxies_create(server->config->trusted_proxies,
+                                                            error, sizeof(error));
+    if (server->app.trusted_proxies == NULL) {
+        lk_log_error("start-up failed: LATCHKEY_TRUSTED_PROXIES: %s", error);
+        return -1;
+    }
+    server->app.limits = lk_limits_create(server->config, server->app.master_key, error,
+                                          sizeof(error));
+    if (server->app.limits == NULL) {
+        lk_log_error("start-up failed: %s", error);
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs every start-up step in order; returns 0 when the server is serving. */
 static int start(lk_server_t *server)
 {
     char error[512];
 
     if (load_master_keys(server) != 0)
+        return -1;
+
+    if (start_limits(server) != 0)
         return -1;
 
     lk_keyring_t *ring = load_initial_keyring(server);

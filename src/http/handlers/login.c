@@ -91,6 +91,11 @@ void lk_handle_login(lk_request_t *request)
     if (input == NULL)
         return;
 
+    /* The login limits count attempts per account (the normalized email) as well. */
+    char account[LK_EMAIL_MAX_LENGTH + 1];
+    lk_email_normalize(lk_request_string(input, "email"), account, sizeof(account));
+    lk_request_set_limit_subject(request, account);
+
     lk_keyring_t *ring = lk_key_source_acquire(request->app->keys);
     lk_login_job_t *job = lk_login_job_create(lk_request_string(input, "email"),
                                               lk_request_string(input, "password"), ring);

@@ -179,6 +179,7 @@ void lk_login_job_run(lk_job_t *base, lk_worker_t *worker)
             lk_worker_database_reset(worker);
         return;
     }
+    lk_limits_record_success(job->base.limits, worker, &job->base.limit_query);
 
     lk_store_result_t scoped = lk_org_scope_resolve(connection, job->org_id, job->user_id,
                                                     &job->scope);

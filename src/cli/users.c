@@ -139,15 +139,28 @@ static int read_password(password_buffer_t *password)
     return status;
 }
 
-/* Reads, checks and hashes the password into `hash`. Returns 0, or -1 after printing why. */
-static int read_password_hash(char hash[LK_PASSWORD_HASH_SIZE])
+/*
+ * Reads, checks and hashes the password into `hash`, with the common-password list of
+ * LATCHKEY_COMMON_PASSWORDS_FILE. Returns 0, or -1 after printing why.
+ */
+static int read_password_hash(const lk_config_t *config, char hash[LK_PASSWORD_HASH_SIZE])
 {
+    char error[512];
+    lk_common_passwords_t *common =
+        lk_common_passwords_load(config->common_passwords_file, error, sizeof error);
+    if (common == NULL) {
+        lk_cli_fail("LATCHKEY_COMMON_PASSWORDS_FILE: %s. Install Debian's john-data package or "
+                    "point the variable at a list of common passwords.",
+                    error);
+        return -1;
+    }
+
     password_buffer_t password;
     char reason[192];
     int status = read_password(&password);
 
-    if (status == 0 &&
-        lk_password_policy_check(password.text, password.length, reason, sizeof reason) != 0) {
+    if (status == 0 && lk_password_policy_check(common, password.text, password.length, reason,
+                                                sizeof reason) != 0) {
         lk_cli_fail("the password is rejected: %s", reason);
         status = -1;
     }
@@ -157,6 +170,7 @@ static int read_password_hash(char hash[LK_PASSWORD_HASH_SIZE])
         status = -1;
     }
     sodium_memzero(&password, sizeof password);
+    lk_common_passwords_destroy(common);
     return status;
 }
 
@@ -204,7 +218,7 @@ static int users_create(int argc, char **argv)
     char hash[LK_PASSWORD_HASH_SIZE];
     PGconn *connection = NULL;
     int status = lk_cli_connect(&config, &connection);
-    if (status == LK_EXIT_OK && read_password_hash(hash) != 0)
+    if (status == LK_EXIT_OK && read_password_hash(&config, hash) != 0)
         status = LK_EXIT_FAILURE;
     if (status == LK_EXIT_OK)
         status = create_user(connection, email, hash, arguments.values[JSON_ONLY] != NULL);

@@ -13,6 +13,7 @@
 #include "keys/key_source.h"
 #include "sessions/revocation_list.h"
 #include "limits/limiter.h"
+#include "passwords/common_passwords.h"
 #include "work/worker_pool.h"
 
 #include <stdatomic.h>
@@ -27,6 +28,7 @@ typedef struct lk_app {
     lk_master_key_t *previous_master_key; /* NULL unless a master-key rotation is under way */
     lk_limits_t *limits;
     lk_trusted_proxies_t *trusted_proxies;
+    lk_common_passwords_t *common_passwords; /* rejected as new passwords */
     atomic_long requests_in_flight; /* also counts background jobs, so the drain waits for them */
 } lk_app_t;
 

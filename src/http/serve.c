@@ -236,6 +236,7 @@ static void teardown(lk_server_t *server)
     lk_master_key_destroy(server->app.previous_master_key);
     lk_limits_destroy(server->app.limits);
     lk_trusted_proxies_destroy(server->app.trusted_proxies);
+    lk_common_passwords_destroy(server->app.common_passwords);
     lk_master_key_destroy(server->app.master_key);
     lk_access_cache_destroy(server->app.access_cache);
 }
@@ -330,6 +331,24 @@ static int start_limits(lk_server_t *server)
     return 0;
 }
 
+/* Loads the list of common passwords. Returns 0, or -1 after logging. */
+static int load_common_passwords(lk_server_t *server)
+{
+    char error[512];
+    server->app.common_passwords =
+        lk_common_passwords_load(server->config->common_passwords_file, error, sizeof(error));
+    if (server->app.common_passwords == NULL) {
+        lk_log_error("start-up failed: LATCHKEY_COMMON_PASSWORDS_FILE: %s; install Debian's "
+                     "john-data package or point the variable at a list of common passwords",
+                     error);
+        return -1;
+    }
+    if (lk_common_passwords_count(server->app.common_passwords) == 0)
+        lk_log_warn("common password list %s is empty: no password is rejected as common",
+                    server->config->common_passwords_file);
+    return 0;
+}
+
 /* Runs every start-up step in order; returns 0 when the server is serving. */
 static int start(lk_server_t *server)
 {
@@ -338,8 +357,11 @@ static int start(lk_server_t *server)
     if (load_master_keys(server) != 0)
         return -1;
 
-    if (start_limits(server) != 0)
+    if (start_limits(server) != 0 || load_common_passwords(server) != 0)
         return -1;
+    if (server->config->reset_url_base == NULL)
+        lk_log_warn("password reset disabled: set LATCHKEY_RESET_URL_BASE to the reset page of "
+                    "your app to enable it");
 
     lk_keyring_t *ring = load_initial_keyring(server);
     if (ring == NULL)

@@ -1,6 +1,7 @@
 /*
  * Password policy: length in Unicode code points between LK_PASSWORD_MIN_CHARACTERS and
- * LK_PASSWORD_MAX_CHARACTERS, valid UTF-8, no control characters, no composition rules.
+ * LK_PASSWORD_MAX_CHARACTERS, valid UTF-8, no control characters, no composition rules, not
+ * a common password.
  */
 #include "passwords/password_policy.h"
 
@@ -44,8 +45,8 @@ static int count_characters(const char *password, size_t length, size_t *count, 
     return 0;
 }
 
-int lk_password_policy_check(const char *password, size_t length, char *reason,
-                             size_t reason_size)
+int lk_password_policy_check(const lk_common_passwords_t *common, const char *password,
+                             size_t length, char *reason, size_t reason_size)
 {
     size_t characters = 0;
 
@@ -63,6 +64,11 @@ int lk_password_policy_check(const char *password, size_t length, char *reason,
     }
     if (characters > LK_PASSWORD_MAX_CHARACTERS) {
         snprintf(reason, reason_size, "must be at most %d characters", LK_PASSWORD_MAX_CHARACTERS);
+        return -1;
+    }
+    if (lk_common_passwords_contains(common, password, length)) {
+        snprintf(reason, reason_size, "is too common: it appears on a list of frequently used "
+                                      "passwords, so choose another one");
         return -1;
     }
     return 0;

@@ -1,4 +1,5 @@
-/* Tests for the password policy: length in code points, UTF-8 validity, control characters. */
+/* Tests for the password policy: length in code points, UTF-8 validity, control characters
+ * and the list of common passwords. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,27 @@ typedef struct policy_case {
 
 #define TEXT(literal) literal, sizeof literal - 1
 
+/* A small list in the format of Debian's john-data list, loaded by the group setup. */
+static const char common_list[] = "#!comment: test list\n"
+                                  "password1\n"
+                                  "Qwertyuiop\r\n"
+                                  "correcthorse\n";
+static lk_common_passwords_t *common;
+
+static int load_common_list(void **state)
+{
+    (void)state;
+    common = lk_common_passwords_from_text(common_list, sizeof common_list - 1);
+    return common != NULL ? 0 : -1;
+}
+
+static int free_common_list(void **state)
+{
+    (void)state;
+    lk_common_passwords_destroy(common);
+    return 0;
+}
+
 /* Writes `unit` `count` times into `buffer` and returns the length written. */
 static size_t repeat(char *buffer, size_t size, const char *unit, size_t count)
 {
@@ -33,7 +55,7 @@ static size_t repeat(char *buffer, size_t size, const char *unit, size_t count)
 static void check_case(const policy_case_t *c)
 {
     char reason[128] = "";
-    int status = lk_password_policy_check(c->password, c->length, reason, sizeof reason);
+    int status = lk_password_policy_check(common, c->password, c->length, reason, sizeof reason);
 
     print_message("case: %s\n", c->label);
     assert_int_equal(status, c->expected);
@@ -71,6 +93,14 @@ static void policy_table(void **state)
         {"newline", TEXT("abcdefgh\n"), -1, "must not contain control characters"},
         {"delete", TEXT("abcd\x7f" "efgh"), -1, "must not contain control characters"},
         {"highest code point", TEXT("abcdefg\xf4\x8f\xbf\xbf"), 0, NULL},
+        {"common password", TEXT("password1"), -1,
+         "is too common: it appears on a list of frequently used passwords, so choose another one"},
+        {"common password in other case", TEXT("PassWord1"), -1,
+         "is too common: it appears on a list of frequently used passwords, so choose another one"},
+        {"listed with upper case", TEXT("qwertyuiop"), -1,
+         "is too common: it appears on a list of frequently used passwords, so choose another one"},
+        {"common password as a prefix", TEXT("password12"), 0, NULL},
+        {"comment line is no password", TEXT("#!comment: test list"), 0, NULL},
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -85,7 +115,7 @@ static void policy_128_multibyte_accepted(void **state)
     char reason[128] = "";
     size_t length = repeat(password, sizeof password, "\xe2\x82\xac", 128);
 
-    assert_int_equal(lk_password_policy_check(password, length, reason, sizeof reason), 0);
+    assert_int_equal(lk_password_policy_check(common, password, length, reason, sizeof reason), 0);
 }
 
 static void policy_129_multibyte_rejected(void **state)
@@ -95,7 +125,7 @@ static void policy_129_multibyte_rejected(void **state)
     char reason[128] = "";
     size_t length = repeat(password, sizeof password, "\xe2\x82\xac", 129);
 
-    assert_int_equal(lk_password_policy_check(password, length, reason, sizeof reason), -1);
+    assert_int_equal(lk_password_policy_check(common, password, length, reason, sizeof reason), -1);
     assert_string_equal(reason, "must be at most 128 characters");
 }
 
@@ -106,22 +136,23 @@ static void policy_129_ascii_rejected(void **state)
     char reason[128] = "";
     size_t length = repeat(password, sizeof password, "a", 129);
 
-    assert_int_equal(lk_password_policy_check(password, 128, reason, sizeof reason), 0);
-    assert_int_equal(lk_password_policy_check(password, length, reason, sizeof reason), -1);
+    assert_int_equal(lk_password_policy_check(common, password, 128, reason, sizeof reason), 0);
+    assert_int_equal(lk_password_policy_check(common, password, length, reason, sizeof reason), -1);
 }
 
 /* The reason is a fixed phrase, so a rejected password never appears in it. */
 static void policy_reason_omits_password(void **state)
 {
     (void)state;
-    const char *passwords[] = {"short", "hunter2\xff", "hunter2\n"};
+    const char *passwords[] = {"short", "hunter2\xff", "hunter2\n", "correcthorse"};
     for (size_t i = 0; i < sizeof passwords / sizeof passwords[0]; i++) {
         char reason[128] = "";
-        assert_int_equal(lk_password_policy_check(passwords[i], strlen(passwords[i]), reason,
+        assert_int_equal(lk_password_policy_check(common, passwords[i], strlen(passwords[i]), reason,
                                                   sizeof reason),
                          -1);
         assert_null(strstr(reason, "hunter2"));
         assert_null(strstr(reason, "short"));
+        assert_null(strstr(reason, "correcthorse"));
     }
 }
 
@@ -130,7 +161,7 @@ static void policy_reason_truncated(void **state)
     (void)state;
     char reason[8];
 
-    assert_int_equal(lk_password_policy_check("a", 1, reason, sizeof reason), -1);
+    assert_int_equal(lk_password_policy_check(common, "a", 1, reason, sizeof reason), -1);
     assert_string_equal(reason, "must be");
 }
 
@@ -144,5 +175,5 @@ int main(void)
         cmocka_unit_test(policy_reason_omits_password),
         cmocka_unit_test(policy_reason_truncated),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, load_common_list, free_common_list);
 }

@@ -36,6 +36,7 @@ static const command_t commands[] = {
     {"users", lk_cli_users},
     {"orgs", lk_cli_orgs},
     {"clients", lk_cli_clients},
+    {"outbox", lk_cli_outbox},
 };
 
 /* Prints a message and the usage text on standard error. Returns LK_EXIT_USAGE. */

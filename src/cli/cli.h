@@ -110,5 +110,6 @@ int lk_cli_master_key(int argc, char **argv);
 int lk_cli_users(int argc, char **argv);
 int lk_cli_orgs(int argc, char **argv);
 int lk_cli_clients(int argc, char **argv);
+int lk_cli_outbox(int argc, char **argv);
 
 #endif

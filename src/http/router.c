@@ -25,6 +25,9 @@ static const lk_route_t routes[] = {
     {"POST", "/v1/logout", lk_handle_logout},
     {"POST", "/v1/logout/all", lk_handle_logout_all},
     {"POST", "/oauth/revoke", lk_handle_oauth_revoke},
+    {"POST", "/v1/password-reset", lk_handle_password_reset},
+    {"POST", "/v1/password-reset/confirm", lk_handle_password_reset_confirm},
+    {"POST", "/v1/password", lk_handle_password_change},
 };
 
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))

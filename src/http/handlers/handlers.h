@@ -18,5 +18,8 @@ void lk_handle_token_refresh(lk_request_t *request);
 void lk_handle_logout(lk_request_t *request);
 void lk_handle_logout_all(lk_request_t *request);
 void lk_handle_oauth_revoke(lk_request_t *request);
+void lk_handle_password_reset(lk_request_t *request);
+void lk_handle_password_reset_confirm(lk_request_t *request);
+void lk_handle_password_change(lk_request_t *request);
 
 #endif

@@ -25,6 +25,13 @@
 #                             own database, fast rotation (LK_TEST_ROTATION_HTTPS_PORT)
 #   LK_TEST_HTTPS_PORT + 10   instances that test_master_key_rotation starts and stops on
 #                             their own database (LK_TEST_MASTER_KEY_HTTPS_PORT)
+#   LK_TEST_HTTPS_PORT + 11   the strict pair of the rate-limit tests: default rate limits,
+#   LK_TEST_HTTPS_PORT + 12   127.0.0.1 trusted as a proxy, same database and Redis
+#   LK_TEST_HTTPS_PORT + 13   the outage instance: the default limits in a Redis of its own
+#                             (on a Unix socket) that the outage tests stop and start
+#   LK_TEST_HTTPS_PORT + 14   the fallback instance: the same Redis, with
+#                             LATCHKEY_RATE_LIMIT_FALLBACK=local and no password reset
+#   LK_TEST_EXTRA_PORT_BASE overrides the first of the last four ports.
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +60,8 @@ redis_port="${LK_TEST_REDIS_PORT:-56379}"
 https_port="${LK_TEST_HTTPS_PORT:-18443}"
 rotation_port="${LK_TEST_ROTATION_HTTPS_PORT:-$((https_port + 9))}"
 master_key_port="${LK_TEST_MASTER_KEY_HTTPS_PORT:-$((https_port + 10))}"
+extra_port="${LK_TEST_EXTRA_PORT_BASE:-$((https_port + 11))}"
+outage_redis_dir="$run_dir/outage-redis"
 
 passed=0
 failed=0
@@ -82,6 +91,7 @@ print_summary() {
 finish() {
     lk_nginx_stop
     lk_stop_all
+    bash tests/lib/outage_redis.sh stop "$outage_redis_dir"
     print_summary
 }
 
@@ -213,8 +223,10 @@ check_log_excludes() {
 check_server_log() {
     local log="$1" secrets="$run_dir/secret-strings.txt" count
 
+    # Every password of the rate-limit and password tests contains "lk-secret-".
     printf '%s\n' "$LK_TEST_USER_PASSWORD" "$LK_TEST_DISABLED_PASSWORD" "$TEST_CLI_PASSWORD" "$LK_TEST_CLIENT_SECRET" \
-        "not the password 4" "x-password-1" "another long password 913" "wrong password 1" >"$secrets"
+        "not the password 4" "x-password-1" "another long password 913" "wrong password 1" \
+        "lk-secret-" >"$secrets"
     check_log_excludes "$log" "a test password" "$secrets"
 
     # Whole tokens, and the signature segment of each access token on its own.
@@ -252,6 +264,7 @@ cmake --build "$build_dir" -j "$(nproc)" || abort_run "cmake build"
 latchkey="$build_dir/latchkey"
 
 lk_services_init "$run_dir"
+bash tests/lib/outage_redis.sh stop "$outage_redis_dir"
 rm -f "$run_dir"/*.log "$run_dir/issued-tokens.txt"
 
 echo "== unit tests"
@@ -282,13 +295,15 @@ export LATCHKEY_LOG_LEVEL=debug
 # which is what the membership and revocation tests check.
 export LATCHKEY_MEMBERSHIP_CACHE_TTL=60
 export LATCHKEY_CLIENT_CACHE_TTL=60
-# The two main instances share one client address (127.0.0.1) for every test, so their rate
-# limits are raised far above what the suite sends; the strict instances started below keep
-# the defaults, and the rate-limit tests use those.
-for limit in LOGIN_IP LOGIN_FAILURES LOGIN_ACCOUNT RESET_IP RESET_ACCOUNT RESET_CONFIRM_IP \
-    REFRESH_IP API VERIFY PUBLIC; do
+# Every test reaches the two main instances from one client address (127.0.0.1), so their
+# rate limits are raised far above what the suite sends. The strict instances started below
+# keep the defaults, and the rate-limit tests use those.
+raised_limits=(LOGIN_IP LOGIN_FAILURES LOGIN_ACCOUNT RESET_IP RESET_ACCOUNT RESET_CONFIRM_IP
+    REFRESH_IP API VERIFY PUBLIC)
+for limit in "${raised_limits[@]}"; do
     export "LATCHKEY_RATE_LIMIT_$limit=100000/1m"
 done
+export LATCHKEY_RESET_URL_BASE="https://app.example.test/reset-password"
 
 random_password() {
     openssl rand -base64 24 | tr -d '/+=\n'
@@ -363,6 +378,48 @@ lk_nginx_write_config "$nginx_dir" "$((https_port + 5))" "$((https_port + 6))" "
     "$LK_TEST_CA_FILE" "$repo_root" || abort_run "write the nginx configuration"
 lk_nginx_start "$nginx_dir" "$((https_port + 5))" || abort_run "start nginx"
 
+# Starts an extra instance NAME on PORT with the settings above, but with the default rate
+# limits, 127.0.0.1 as trusted proxy, and the VARIABLE=VALUE settings given after PORT. The
+# instance is started from this shell (not a subshell) so that its exit status can be
+# collected at the end. The changed variables are restored afterwards.
+start_extra_instance() {
+    local name="$1" port="$2" log="$run_dir/server-$1.log" setting saved status=0
+    shift 2
+    local names=(LATCHKEY_LISTEN LATCHKEY_TRUSTED_PROXIES "${raised_limits[@]/#/LATCHKEY_RATE_LIMIT_}")
+    for setting in "$@"; do names+=("${setting%%=*}"); done
+    saved="$(declare -p "${names[@]}" 2>/dev/null)"
+
+    unset "${names[@]}"
+    export LATCHKEY_LISTEN="https://127.0.0.1:$port" LATCHKEY_TRUSTED_PROXIES="127.0.0.1/32"
+    for setting in "$@"; do export "${setting?}"; done
+    : >"$log"
+    lk_serve_start "$name" "$latchkey" "$log" "https://127.0.0.1:$port" "$LK_TEST_CA_FILE" || status=$?
+
+    unset "${names[@]}"
+    eval "${saved//declare -x /declare -gx }"
+    [ "$status" -eq 0 ] || abort_run "start the $name latchkey serve on port $port"
+}
+
+extra_instances=(strict-a strict-b outage fallback)
+outage_redis_url="$(bash tests/lib/outage_redis.sh start "$outage_redis_dir")" ||
+    abort_run "start the Redis of the outage tests in $outage_redis_dir"
+start_extra_instance strict-a "$extra_port"
+start_extra_instance strict-b "$((extra_port + 1))"
+start_extra_instance outage "$((extra_port + 2))" "LATCHKEY_REDIS_URL=$outage_redis_url" \
+    "LATCHKEY_RESET_TOKEN_TTL=2"
+start_extra_instance fallback "$((extra_port + 3))" "LATCHKEY_REDIS_URL=$outage_redis_url" \
+    "LATCHKEY_RATE_LIMIT_FALLBACK=local" "LATCHKEY_RATE_LIMIT_VERIFY=20/1m" \
+    "LATCHKEY_RATE_LIMIT_PUBLIC=20/1m" "LATCHKEY_RESET_URL_BASE="
+export LK_TEST_STRICT_BASE_URL="https://127.0.0.1:$extra_port"
+export LK_TEST_STRICT_SECOND_BASE_URL="https://127.0.0.1:$((extra_port + 1))"
+export LK_TEST_STRICT_SERVER_LOG="$run_dir/server-strict-a.log"
+export LK_TEST_OUTAGE_BASE_URL="https://127.0.0.1:$((extra_port + 2))"
+export LK_TEST_OUTAGE_SERVER_LOG="$run_dir/server-outage.log"
+export LK_TEST_FALLBACK_BASE_URL="https://127.0.0.1:$((extra_port + 3))"
+export LK_TEST_FALLBACK_SERVER_LOG="$run_dir/server-fallback.log"
+export LK_TEST_OUTAGE_REDIS_DIR="$outage_redis_dir"
+export LK_TEST_OUTAGE_REDIS_SCRIPT="$repo_root/tests/lib/outage_redis.sh"
+
 echo "== integration tests"
 run_ctest integration 180
 
@@ -373,12 +430,13 @@ echo "== key rotation test (jose, dedicated instance)"
 run_rotation_interop
 
 echo "== server shutdown and logs"
-for instance in main second short no-grace; do
+for instance in main second short no-grace "${extra_instances[@]}"; do
     case "$instance" in
         main) log="$LK_TEST_SERVER_LOG" ;;
         second) log="$LK_TEST_SECOND_SERVER_LOG" ;;
         short) log="$LK_TEST_SHORT_SERVER_LOG" ;;
         no-grace) log="$LK_TEST_NO_GRACE_SERVER_LOG" ;;
+        *) log="$run_dir/server-$instance.log" ;;
     esac
     serve_status=0
     lk_serve_stop "$instance" || serve_status=$?

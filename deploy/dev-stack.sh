@@ -7,6 +7,11 @@
 # certificate, the master key and the logs. The first run creates an active ES256 signing
 # key and the user demo@example.com, whose random password it prints once. Later runs keep
 # the database, keys and user, so the stack is safe to start again.
+#
+# Password-reset mails are not sent: `latchkey outbox watch` runs beside the server as a
+# stand-in mailer and prints each queued message, reset link included, on this terminal.
+# The links point at LATCHKEY_RESET_URL_BASE (http://localhost:3000/reset-password unless
+# set), the page of the app under development.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +32,16 @@ cmake --build "$build_dir" -j "$(nproc)" --target latchkey
 latchkey="$build_dir/latchkey"
 
 lk_services_init "$stack_dir"
-trap lk_stop_all EXIT
+outbox_watch_pid=""
+# Stops the stand-in mailer (by its PID) and the stack's servers.
+stop_stack() {
+    if [ -n "$outbox_watch_pid" ]; then
+        kill "$outbox_watch_pid" 2>/dev/null || true
+        wait "$outbox_watch_pid" 2>/dev/null || true
+    fi
+    lk_stop_all
+}
+trap stop_stack EXIT
 trap 'exit 130' INT TERM
 
 export LATCHKEY_DATABASE_URL
@@ -43,6 +57,7 @@ export LATCHKEY_TLS_KEY_FILE="$stack_dir/tls/key.pem"
 export LATCHKEY_ISSUER="${LATCHKEY_ISSUER:-https://localhost:8443}"
 export LATCHKEY_AUDIENCE="${LATCHKEY_AUDIENCE:-latchkey-dev}"
 export LATCHKEY_LISTEN="${LATCHKEY_LISTEN:-https://127.0.0.1:8443}"
+export LATCHKEY_RESET_URL_BASE="${LATCHKEY_RESET_URL_BASE:-http://localhost:3000/reset-password}"
 
 # The same settings for a second terminal: `source .stack/env` before running latchkey
 # commands against this stack. The file holds paths and addresses, no secrets.
@@ -55,6 +70,7 @@ export LATCHKEY_TLS_KEY_FILE='$LATCHKEY_TLS_KEY_FILE'
 export LATCHKEY_ISSUER='$LATCHKEY_ISSUER'
 export LATCHKEY_AUDIENCE='$LATCHKEY_AUDIENCE'
 export LATCHKEY_LISTEN='$LATCHKEY_LISTEN'
+export LATCHKEY_RESET_URL_BASE='$LATCHKEY_RESET_URL_BASE'
 ENV
 
 "$latchkey" migrate
@@ -82,9 +98,13 @@ if [ ! -f "$demo_marker" ]; then
     touch "$demo_marker"
 fi
 
+"$latchkey" outbox watch &
+outbox_watch_pid=$!
+
 cat <<INFO
 latchkey is starting on https://localhost:8443 (CA certificate: $stack_dir/tls/cert.pem)
     curl --cacert $stack_dir/tls/cert.pem https://localhost:8443/readyz
+Password-reset messages, with their links, are printed here as JSON lines.
 Press Ctrl-C to stop latchkey, PostgreSQL and Redis.
 INFO
 "$latchkey" serve

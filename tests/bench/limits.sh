@@ -6,7 +6,9 @@
 #  3. the 429 rate under bursts: 200 parallel wrong-password logins for one account from one
 #     address, and for 200 accounts from one address, against two instances sharing Redis;
 #  4. a flood of 2000 logins against one account from one address, where every request after
-#     the first 5 is rejected by the limiter before any Argon2id work.
+#     the first 5 is rejected by the limiter before any Argon2id work;
+#  5. the response time of password-reset requests for an existing and an unknown email,
+#     40 of each, alternating, from 40 addresses (so that the reset limits do not interfere).
 #
 # Usage: bash tests/bench/limits.sh [SECONDS]   (each timed measurement runs SECONDS, default 5)
 #
@@ -58,6 +60,7 @@ export LATCHKEY_TLS_KEY_FILE="$run_dir/tls/key.pem"
 export LATCHKEY_ISSUER="https://auth.bench.test"
 export LATCHKEY_AUDIENCE="bench"
 export LATCHKEY_TRUSTED_PROXIES="127.0.0.1/32"
+export LATCHKEY_RESET_URL_BASE="https://app.bench.test/reset"
 
 "$latchkey" migrate >/dev/null
 "$latchkey" keys create --activate >/dev/null
@@ -139,3 +142,22 @@ awk -v seconds="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" \
            for (code in count) printf " %s x%d", code, count[code]
            printf "\n" }' "$run_dir/flood.out"
 echo "password checks during the flood (401 responses): $((checks_after - checks_before))"
+
+echo
+echo "== password-reset response time, existing vs unknown email (40 each, alternating)"
+for ((i = 0; i < 40; i++)); do
+    for kind in existing unknown; do
+        [ "$kind" = existing ] && target="$email" || target="nobody-$i@example.com"
+        printf '%s ' "$kind"
+        curl -s -o /dev/null -w '%{time_total}\n' --cacert "$run_dir/tls/cert.pem" \
+            -H 'content-type: application/json' -H "x-forwarded-for: 198.51.103.$((i + 1))" \
+            -d "{\"email\":\"$target\"}" "$first_url/v1/password-reset"
+    done
+done >"$run_dir/reset-times.txt"
+for kind in existing unknown; do
+    grep "^$kind " "$run_dir/reset-times.txt" | awk '{ print $2 * 1000 }' | sort -n |
+        awk -v kind="$kind" '{ value[NR] = $1 } END {
+            printf "%-9s median %.2f ms, p90 %.2f ms, min %.2f ms, max %.2f ms\n", kind,
+                (value[int((NR + 1) / 2)] + value[int(NR / 2) + 1]) / 2, value[int(NR * 0.9)],
+                value[1], value[NR] }'
+done

@@ -1,6 +1,6 @@
 -- Password reset: a token is revoked when a newer request replaces it or when the password
--- changes, and each user has at most one outstanding (unused, unrevoked) token, so that a
--- new request always invalidates the older ones, even when two requests race.
+-- changes. Each user has at most one outstanding (unused, unrevoked) token, so a new request
+-- always invalidates the older ones, even when two requests race.
 ALTER TABLE password_reset_tokens ADD COLUMN revoked_at timestamptz;
 
 CREATE UNIQUE INDEX password_reset_tokens_one_outstanding ON password_reset_tokens (user_id)

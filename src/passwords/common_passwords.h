@@ -1,7 +1,7 @@
 /*
- * The list of common passwords that new passwords may not be, as NIST SP 800-63B asks of
- * verifiers ("passwords obtained from previous breach corpuses", "commonly-used" ones). The
- * list is a text file with one password per line (by default Debian's john-data list,
+ * The list of common passwords that new passwords may not be. NIST SP 800-63B (section
+ * 5.1.1.2) requires verifiers to compare new passwords against a list of commonly used,
+ * expected or compromised values. The list is a text file with one password per line (by default Debian's john-data list,
  * /usr/share/john/password.lst); lines starting with "#!" are comments. It is read once at
  * start-up into a hash set and compared without regard to ASCII case. The set is immutable
  * after loading, so any thread may read it.

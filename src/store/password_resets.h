@@ -1,6 +1,6 @@
 /*
  * Password-reset tokens and the reset message in the outbox, in PostgreSQL. Tokens are
- * stored only as the hex SHA-256 of the token; the outbox message carries the reset link
+ * stored only as the hex SHA-256 of the token. The outbox message carries the reset link
  * for the operator's mailer until it is marked sent. Synchronous, for worker threads and the
  * command line.
  *

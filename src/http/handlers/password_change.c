@@ -1,6 +1,6 @@
 /*
  * POST /v1/password with a Bearer access token: {"current_password","new_password"} in, 204
- * out. The token, the body and the password policy are checked on the event loop; the
+ * out. The token, the body and the password policy are checked on the event loop. The
  * current password is checked on a worker (see password_change_job.c) under the same rate
  * limits as login, counted per user. A successful change ends the user's other sessions and
  * outstanding reset tokens; the session of the token used here stays open.

@@ -1,9 +1,9 @@
 /*
  * POST /v1/password-reset: {"email"} in, 202 out, always with the same body. The rate-limit
- * check (per address and per email) runs on a worker; once it admits the request, 202 is
- * sent and the account lookup, token and reset message follow in the background (see
- * password_reset_job.h), so that neither the response nor its timing depends on whether
- * the account exists. While LATCHKEY_RESET_URL_BASE is unset, the endpoint returns 404.
+ * check (per address and per email) runs on a worker. Once it admits the request, 202 is
+ * sent, and the account lookup, token and reset message follow in the background (see
+ * password_reset_job.h). So neither the response nor its timing depends on whether the
+ * account exists. While LATCHKEY_RESET_URL_BASE is unset, the endpoint returns 404.
  */
 #include "http/handlers/handlers.h"
 

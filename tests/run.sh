@@ -31,7 +31,7 @@
 #                             (on a Unix socket) that the outage tests stop and start
 #   LK_TEST_HTTPS_PORT + 14   the fallback instance: the same Redis, with
 #                             LATCHKEY_RATE_LIMIT_FALLBACK=local and no password reset
-#   LK_TEST_EXTRA_PORT_BASE overrides the first of the last four ports.
+#   LK_TEST_EXTRA_PORTS (four space-separated ports) overrides the last four.
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,7 +60,7 @@ redis_port="${LK_TEST_REDIS_PORT:-56379}"
 https_port="${LK_TEST_HTTPS_PORT:-18443}"
 rotation_port="${LK_TEST_ROTATION_HTTPS_PORT:-$((https_port + 9))}"
 master_key_port="${LK_TEST_MASTER_KEY_HTTPS_PORT:-$((https_port + 10))}"
-extra_port="${LK_TEST_EXTRA_PORT_BASE:-$((https_port + 11))}"
+read -r -a extra_ports <<<"${LK_TEST_EXTRA_PORTS:-$((https_port + 11)) $((https_port + 12)) $((https_port + 13)) $((https_port + 14))}"
 outage_redis_dir="$run_dir/outage-redis"
 
 passed=0
@@ -403,19 +403,20 @@ start_extra_instance() {
 extra_instances=(strict-a strict-b outage fallback)
 outage_redis_url="$(bash tests/lib/outage_redis.sh start "$outage_redis_dir")" ||
     abort_run "start the Redis of the outage tests in $outage_redis_dir"
-start_extra_instance strict-a "$extra_port"
-start_extra_instance strict-b "$((extra_port + 1))"
-start_extra_instance outage "$((extra_port + 2))" "LATCHKEY_REDIS_URL=$outage_redis_url" \
+[ "${#extra_ports[@]}" -eq 4 ] || abort_run "LK_TEST_EXTRA_PORTS must name four ports"
+start_extra_instance strict-a "${extra_ports[0]}"
+start_extra_instance strict-b "${extra_ports[1]}"
+start_extra_instance outage "${extra_ports[2]}" "LATCHKEY_REDIS_URL=$outage_redis_url" \
     "LATCHKEY_RESET_TOKEN_TTL=2"
-start_extra_instance fallback "$((extra_port + 3))" "LATCHKEY_REDIS_URL=$outage_redis_url" \
+start_extra_instance fallback "${extra_ports[3]}" "LATCHKEY_REDIS_URL=$outage_redis_url" \
     "LATCHKEY_RATE_LIMIT_FALLBACK=local" "LATCHKEY_RATE_LIMIT_VERIFY=20/1m" \
     "LATCHKEY_RATE_LIMIT_PUBLIC=20/1m" "LATCHKEY_RESET_URL_BASE="
-export LK_TEST_STRICT_BASE_URL="https://127.0.0.1:$extra_port"
-export LK_TEST_STRICT_SECOND_BASE_URL="https://127.0.0.1:$((extra_port + 1))"
+export LK_TEST_STRICT_BASE_URL="https://127.0.0.1:${extra_ports[0]}"
+export LK_TEST_STRICT_SECOND_BASE_URL="https://127.0.0.1:${extra_ports[1]}"
 export LK_TEST_STRICT_SERVER_LOG="$run_dir/server-strict-a.log"
-export LK_TEST_OUTAGE_BASE_URL="https://127.0.0.1:$((extra_port + 2))"
+export LK_TEST_OUTAGE_BASE_URL="https://127.0.0.1:${extra_ports[2]}"
 export LK_TEST_OUTAGE_SERVER_LOG="$run_dir/server-outage.log"
-export LK_TEST_FALLBACK_BASE_URL="https://127.0.0.1:$((extra_port + 3))"
+export LK_TEST_FALLBACK_BASE_URL="https://127.0.0.1:${extra_ports[3]}"
 export LK_TEST_FALLBACK_SERVER_LOG="$run_dir/server-fallback.log"
 export LK_TEST_OUTAGE_REDIS_DIR="$outage_redis_dir"
 export LK_TEST_OUTAGE_REDIS_SCRIPT="$repo_root/tests/lib/outage_redis.sh"

@@ -24,6 +24,12 @@ static const struct {
     {"/v1/token/refresh", LK_LIMIT_REFRESH},
     {"/v1/token/verify", LK_LIMIT_VERIFY},
     {"/oauth/introspect", LK_LIMIT_VERIFY},
+    /* Forward auth and membership lookups answer from caches on the event loop and only go
+     * to a worker on a miss, so they are counted in memory like verification. */
+    {"/v1/auth", LK_LIMIT_VERIFY},
+    {"/v1/auth/{*}", LK_LIMIT_VERIFY},
+    {"/v1/orgs/{uuid}/members", LK_LIMIT_VERIFY},
+    {"/v1/orgs/{uuid}/members/{uuid}", LK_LIMIT_VERIFY},
     {"/.well-known/jwks.json", LK_LIMIT_PUBLIC},
     {"/.well-known/openid-configuration", LK_LIMIT_PUBLIC},
     {"/healthz", LK_LIMIT_PUBLIC},

@@ -283,7 +283,8 @@ static long probe_from_new_address(const char *email, int index, long *retry_aft
 
 /* Many addresses guessing one account exhaust its per-account burst of 100; then new
  * addresses get one attempt every 9 seconds between them, while the owner's known address
- * logs in at once. */
+ * logs in at once. The owner's first login, from an address not yet known, used one unit
+ * of the burst, so the attackers find 99. */
 static void test_account_limit_spares_known_address(void **state)
 {
     enum { ATTACKERS = 21, ATTEMPTS = ATTACKERS * DEFAULT_LOGIN_FAILURES };
@@ -311,8 +312,8 @@ static void test_account_limit_spares_known_address(void **state)
     long elapsed = (long)(end.tv_sec - start.tv_sec) + 1;
     size_t passed = lk_test_count_status(statuses, ATTEMPTS, 401);
     print_message("%d attempts from %d addresses in about %ld s: %zu got 401\n", ATTEMPTS, ATTACKERS, elapsed, passed);
-    assert_true(passed >= DEFAULT_LOGIN_ACCOUNT);
-    assert_true(passed <= (size_t)(DEFAULT_LOGIN_ACCOUNT + elapsed / DEFAULT_LOGIN_ACCOUNT_INTERVAL + 1));
+    assert_true(passed >= DEFAULT_LOGIN_ACCOUNT - 1);
+    assert_true(passed <= (size_t)(DEFAULT_LOGIN_ACCOUNT - 1 + elapsed / DEFAULT_LOGIN_ACCOUNT_INTERVAL + 1));
     assert_int_equal(lk_test_count_status(statuses, ATTEMPTS, 429), ATTEMPTS - passed);
 
     /* One of two quick probes from new addresses must be slowed: a refill can admit one. */

@@ -18,6 +18,7 @@
 #include "support/accounts.h"
 #include "support/http_client.h"
 #include "support/instances.h"
+#include "support/org_fixtures.h"
 #include "support/response_checks.h"
 
 #define PASSWORD "lk-secret-outage-owner-3"
@@ -135,9 +136,14 @@ static void test_outage_fails_closed_but_verifies(void **state)
 
     /* Verification and the JWKS never touch Redis. */
     struct lk_test_response response;
+    struct lk_test_target target = lk_test_target_from_env("LK_TEST_OUTAGE_BASE_URL");
+    char client[512];
+    const char *headers[] = {client, NULL};
     json_t *token = json_pack("{s:s}", "token", access_token);
     char *verify_body = json_dumps(token, JSON_COMPACT);
-    assert_int_equal(post_status("LK_TEST_OUTAGE_BASE_URL", "/v1/token/verify", verify_body, &response), 200);
+    lk_test_suite_client_header(client, sizeof(client));
+    lk_test_post_json_to(&target, "/v1/token/verify", verify_body, headers, &response);
+    assert_int_equal(response.status, 200);
     json_t *answer = lk_test_json_body(&response);
     assert_true(json_is_true(json_object_get(answer, "active")));
     json_decref(answer);
@@ -145,7 +151,6 @@ static void test_outage_fails_closed_but_verifies(void **state)
     free(verify_body);
     json_decref(token);
 
-    struct lk_test_target target = lk_test_target_from_env("LK_TEST_OUTAGE_BASE_URL");
     struct lk_test_request jwks = {.method = "GET", .path = "/.well-known/jwks.json"};
     lk_test_send_to(&target, &jwks, &response);
     assert_int_equal(response.status, 200);

@@ -30,7 +30,7 @@ static void respond_session_ended(lk_request_t *request)
     lk_response_header(request, "www-authenticate",
                        "Bearer realm=\"latchkey\", error=\"invalid_token\", "
                        "error_description=\"The session of this access token has ended\"");
-    lk_respond_problem(request, 401, "invalid-token", "Invalid access token",
+    lk_respond_problem(request, 401, "invalid-token", "Invalid token",
                        "The session of this access token has ended. Log in again.");
 }
 

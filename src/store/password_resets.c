@@ -2,6 +2,7 @@
 #include "store/password_resets.h"
 
 #include "store/audit.h"
+#include "store/session_revoke.h"
 #include "store/user_passwords.h"
 #include "store/users.h"
 
@@ -154,9 +155,13 @@ lk_store_result_t lk_store_password_reset_complete(PGconn *connection, const cha
     status = use_token(connection, token_hash_hex, owner);
     if (status == LK_STORE_OK)
         status = lk_store_user_set_password(connection, owner->user_id, NULL, new_hash);
-    if (status == LK_STORE_OK)
-        status = lk_store_user_sessions_revoke(connection, owner->user_id, "password_reset", NULL,
-                                               &revoked);
+    if (status == LK_STORE_OK) {
+        lk_revoked_sessions_t sessions;
+        status = lk_store_sessions_end_all(connection, owner->user_id, "password_reset", 0,
+                                           &sessions);
+        revoked = (int64_t)sessions.ended_now;
+        lk_revoked_sessions_dispose(&sessions);
+    }
     if (status == LK_STORE_OK) {
         json_t *details = json_pack("{s:s, s:I}", "request_id", request_id, "sessions_revoked",
                                     (json_int_t)revoked);

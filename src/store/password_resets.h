@@ -45,9 +45,10 @@ __attribute__((warn_unused_result)) lk_store_result_t lk_store_password_reset_fi
 
 /*
  * Uses a valid token: marks it used, sets `new_hash` as the owner's password (which revokes
- * the owner's other reset tokens), revokes every session of the owner (reason
- * "password_reset") and records the audit event "user.password_reset", in one
- * transaction. Stores the owner in `owner` and the number of sessions ended in
+ * the owner's other reset tokens), revokes every session of the owner with
+ * lk_store_sessions_end_all (reason "password_reset") and records the audit event
+ * "user.password_reset", in one transaction. The caller then publishes the revocations
+ * (lk_sessions_end_all_for_user does so). Stores the owner in `owner` and the number of sessions ended in
  * `sessions_revoked`. Returns LK_STORE_NOT_FOUND when the token is not valid (any more),
  * so that of two concurrent uses exactly one succeeds.
  */

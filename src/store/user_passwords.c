@@ -17,21 +17,47 @@ lk_store_result_t lk_store_finish_transaction(PGconn *connection, lk_store_resul
     return status;
 }
 
-lk_store_result_t lk_store_user_sessions_revoke(PGconn *connection, const char *user_id,
-                                                const char *reason, const char *kept_session_id,
-                                                int64_t *revoked)
+/* Appends the revoked sessions of `result` (id, revoked_at epoch) to `revoked`. */
+static lk_store_result_t copy_revoked(const PGresult *result, lk_revoked_sessions_t *revoked)
+{
+    size_t rows = (size_t)PQntuples(result);
+    if (rows == 0)
+        return LK_STORE_OK;
+    revoked->items = calloc(rows, sizeof(lk_revoked_session_t));
+    if (revoked->items == NULL)
+        return LK_STORE_ERROR;
+    for (size_t i = 0; i < rows; i++) {
+        lk_revoked_session_t *session = &revoked->items[i];
+        if (lk_db_copy_text(result, (int)i, 0, session->session_id,
+                            sizeof(session->session_id)) != 0)
+            return LK_STORE_ERROR;
+        session->revoked_at = lk_db_get_int64(result, (int)i, 1);
+        revoked->count++;
+    }
+    revoked->ended_now = revoked->count;
+    return LK_STORE_OK;
+}
+
+lk_store_result_t lk_store_user_sessions_revoke_others(PGconn *connection, const char *user_id,
+                                                       const char *reason,
+                                                       const char *kept_session_id,
+                                                       lk_revoked_sessions_t *revoked)
 {
     const char *values[] = {user_id, reason, kept_session_id};
     PGresult *result = lk_db_query(connection,
                                    "UPDATE sessions SET revoked_at = now(), revoked_reason = $2 "
                                    "WHERE user_id = $1::uuid AND revoked_at IS NULL "
-                                   "AND ($3::uuid IS NULL OR id <> $3::uuid)",
+                                   "AND id <> $3::uuid "
+                                   "RETURNING id, extract(epoch FROM revoked_at)::bigint",
                                    3, values);
 
+    memset(revoked, 0, sizeof(*revoked));
     lk_store_result_t status =
-        lk_db_result(connection, result, PGRES_COMMAND_OK, "revoke sessions of user");
-    if (status == LK_STORE_OK && revoked != NULL)
-        *revoked = strtoll(PQcmdTuples(result), NULL, 10);
+        lk_db_result(connection, result, PGRES_TUPLES_OK, "revoke other sessions of user");
+    if (status == LK_STORE_OK)
+        status = copy_revoked(result, revoked);
+    if (status != LK_STORE_OK)
+        lk_revoked_sessions_dispose(revoked);
     PQclear(result);
     return status;
 }
@@ -95,26 +121,26 @@ lk_store_result_t lk_store_user_set_password(PGconn *connection, const char *use
 lk_store_result_t lk_store_password_change(PGconn *connection, const char *user_id,
                                            const char *expected_old_hash, const char *new_hash,
                                            const char *current_session_id, const char *actor,
-                                           int64_t *sessions_revoked)
+                                           lk_revoked_sessions_t *revoked)
 {
-    int64_t revoked = 0;
+    memset(revoked, 0, sizeof(*revoked));
     lk_store_result_t status = lk_db_begin(connection);
     if (status != LK_STORE_OK)
         return status;
 
     status = lk_store_user_set_password(connection, user_id, expected_old_hash, new_hash);
     if (status == LK_STORE_OK)
-        status = lk_store_user_sessions_revoke(connection, user_id, "password_changed",
-                                               current_session_id, &revoked);
+        status = lk_store_user_sessions_revoke_others(connection, user_id, "password_changed",
+                                                      current_session_id, revoked);
     if (status == LK_STORE_OK) {
-        json_t *details = json_pack("{s:I}", "sessions_revoked", (json_int_t)revoked);
+        json_t *details = json_pack("{s:I}", "sessions_revoked", (json_int_t)revoked->count);
         status = details != NULL
                      ? lk_store_audit(connection, "user.password_changed", actor, user_id, details)
                      : LK_STORE_ERROR;
         json_decref(details);
     }
     status = lk_store_finish_transaction(connection, status);
-    if (status == LK_STORE_OK && sessions_revoked != NULL)
-        *sessions_revoked = revoked;
+    if (status != LK_STORE_OK)
+        lk_revoked_sessions_dispose(revoked);
     return status;
 }

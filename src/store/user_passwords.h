@@ -7,22 +7,20 @@
 
 #include "passwords/password_hash.h"
 #include "store/db.h"
+#include "store/session_revoke.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 /*
- * Revokes every open session of `user_id` (reason stored in revoked_reason), except
- * `kept_session_id` when it is not NULL. Stores the number revoked in `revoked` when it is
- * not NULL. Runs inside the caller's transaction when one is open. Access tokens already
- * issued for those sessions stay valid until they expire.
- *
- * NOTE: refresh rotation is adding lk_sessions_end_all_for_user, which also ends the
- * sessions' access tokens through Redis; password reset should switch to it once it exists.
+ * Revokes every open session of `user_id` except `kept_session_id` (reason stored in
+ * revoked_reason) and fills `revoked` with the sessions it revoked, which the caller
+ * publishes with lk_revocations_publish after committing and then disposes. Runs inside the
+ * caller's transaction when one is open.
  */
-__attribute__((warn_unused_result)) lk_store_result_t lk_store_user_sessions_revoke(
+__attribute__((warn_unused_result)) lk_store_result_t lk_store_user_sessions_revoke_others(
     PGconn *connection, const char *user_id, const char *reason, const char *kept_session_id,
-    int64_t *revoked);
+    lk_revoked_sessions_t *revoked);
 
 /* A user as a password change needs it. Contains the password hash: wipe it when done. */
 typedef struct lk_password_owner {
@@ -43,12 +41,13 @@ __attribute__((warn_unused_result)) lk_store_result_t lk_store_password_owner_fi
  * Replaces the password of an enabled user whose hash is still `expected_old_hash`, sets
  * password_changed_at, revokes the user's outstanding reset tokens and every other session
  * (reason "password_changed"), and records the audit event "user.password_changed" by
- * `actor`, in one transaction. Returns LK_STORE_NOT_FOUND when the user is gone, disabled
- * or changed the password in the meantime.
+ * `actor`, in one transaction. Fills `revoked` with the sessions revoked, for the caller to
+ * publish and dispose. Returns LK_STORE_NOT_FOUND when the user is gone, disabled or
+ * changed the password in the meantime.
  */
 __attribute__((warn_unused_result)) lk_store_result_t lk_store_password_change(
     PGconn *connection, const char *user_id, const char *expected_old_hash, const char *new_hash,
-    const char *current_session_id, const char *actor, int64_t *sessions_revoked);
+    const char *current_session_id, const char *actor, lk_revoked_sessions_t *revoked);
 
 /*
  * Sets a new password hash and password_changed_at for an enabled user and revokes the

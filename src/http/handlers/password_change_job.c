@@ -3,12 +3,14 @@
 
 #include "core/log.h"
 #include "passwords/password_hash.h"
+#include "sessions/revocation_publish.h"
 #include "store/user_passwords.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Copies `text` into new sodium_malloc memory. Returns NULL when out of memory. */
 static char *copy_secret(const char *text)
@@ -70,9 +72,30 @@ static lk_password_change_outcome_t check_current(lk_password_change_job_t *job,
     return check == LK_PASSWORD_MATCH ? LK_PASSWORD_CHANGED : LK_PASSWORD_WRONG_CURRENT;
 }
 
+/*
+ * Publishes the revocation of the other sessions, so that verification reports their access
+ * tokens inactive on every instance. A failure is logged; the session pruner publishes
+ * recent revocations again.
+ */
+static void publish_revocations(lk_worker_t *worker, const lk_revoked_sessions_t *revoked)
+{
+    if (revoked->count == 0)
+        return;
+    redisContext *redis = lk_worker_redis(worker);
+    int64_t ttl = lk_worker_config(worker)->access_token_ttl;
+    if (redis == NULL ||
+        lk_revocations_publish(redis, revoked->items, revoked->count, ttl, (int64_t)time(NULL),
+                               true) != 0) {
+        lk_log_warn("revocation publish failed for %zu session(s) after a password change; "
+                    "the session pruner will publish them again",
+                    revoked->count);
+        lk_worker_redis_reset(worker);
+    }
+}
+
 /* Hashes and stores the new password in place of `owner`'s current hash. */
-static lk_password_change_outcome_t store_new(lk_password_change_job_t *job, PGconn *connection,
-                                              const lk_password_owner_t *owner)
+static lk_password_change_outcome_t store_new(lk_password_change_job_t *job, lk_worker_t *worker,
+                                              PGconn *connection, const lk_password_owner_t *owner)
 {
     char hash[LK_PASSWORD_HASH_SIZE];
     lk_password_params_t params = lk_password_params_default();
@@ -82,17 +105,20 @@ static lk_password_change_outcome_t store_new(lk_password_change_job_t *job, PGc
         return LK_PASSWORD_FAILED;
     }
 
-    int64_t sessions = 0;
+    lk_revoked_sessions_t revoked;
     lk_store_result_t result = lk_store_password_change(connection, job->user_id,
                                                         owner->password_hash, hash,
-                                                        job->session_id, job->user_id, &sessions);
+                                                        job->session_id, job->user_id, &revoked);
     sodium_memzero(hash, sizeof(hash));
     if (result == LK_STORE_NOT_FOUND)
         return LK_PASSWORD_CHANGED_CONCURRENTLY;
     if (result != LK_STORE_OK)
         return outcome_of_failure(result);
-    lk_log_info("password changed: user %s; %lld other session(s) ended", job->user_id,
-                (long long)sessions);
+
+    lk_log_info("password changed: user %s; %zu other session(s) ended", job->user_id,
+                revoked.count);
+    publish_revocations(worker, &revoked);
+    lk_revoked_sessions_dispose(&revoked);
     return LK_PASSWORD_CHANGED;
 }
 
@@ -119,7 +145,7 @@ void lk_password_change_job_run(lk_job_t *base, lk_worker_t *worker)
         lk_log_info("password change failed: user %s: wrong current password", job->user_id);
     if (job->outcome == LK_PASSWORD_CHANGED) {
         lk_limits_record_success(job->base.limits, worker, &job->base.limit_query);
-        job->outcome = store_new(job, connection, &owner);
+        job->outcome = store_new(job, worker, connection, &owner);
     }
     if (job->outcome == LK_PASSWORD_UNAVAILABLE)
         lk_worker_database_reset(worker);

@@ -3,6 +3,7 @@
 
 #include "core/log.h"
 #include "passwords/password_hash.h"
+#include "sessions/session_end.h"
 #include "store/password_resets.h"
 
 #include <sodium.h>
@@ -102,6 +103,15 @@ void lk_reset_confirm_job_run(lk_job_t *base, lk_worker_t *worker)
         return;
     }
     memcpy(job->user_id, owner.user_id, sizeof(job->user_id));
+
+    /* The sessions ended in the transaction above. This call finds none left to end and
+     * publishes their revocation, so that verification reports their access tokens inactive
+     * on every instance. It logs its own failures, and the session pruner publishes again. */
+    lk_store_result_t published = lk_sessions_end_all_for_user(
+        connection, lk_worker_redis(worker), owner.user_id, "password_reset",
+        lk_worker_config(worker)->access_token_ttl, NULL);
+    if (published == LK_STORE_UNAVAILABLE)
+        lk_worker_database_reset(worker);
 
     /* Proving control of the mailbox counts like a successful login from this address: its
      * login failures are forgotten and it becomes known for the account. */

@@ -31,7 +31,9 @@
 #                             (on a Unix socket) that the outage tests stop and start
 #   LK_TEST_HTTPS_PORT + 14   the fallback instance: the same Redis, with
 #                             LATCHKEY_RATE_LIMIT_FALLBACK=local and no password reset
-#   LK_TEST_EXTRA_PORTS (four space-separated ports) overrides the last four.
+#   LK_TEST_EXTRA_PORTS (four space-separated ports) overrides the last four, and
+#   LK_TEST_EXTRA_HOST (127.0.0.1 by default, or 127.0.0.2) the address they listen on, so
+#   that a small block of ports can hold them beside the others on 127.0.0.2.
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,6 +62,7 @@ redis_port="${LK_TEST_REDIS_PORT:-56379}"
 https_port="${LK_TEST_HTTPS_PORT:-18443}"
 rotation_port="${LK_TEST_ROTATION_HTTPS_PORT:-$((https_port + 9))}"
 master_key_port="${LK_TEST_MASTER_KEY_HTTPS_PORT:-$((https_port + 10))}"
+extra_host="${LK_TEST_EXTRA_HOST:-127.0.0.1}"
 read -r -a extra_ports <<<"${LK_TEST_EXTRA_PORTS:-$((https_port + 11)) $((https_port + 12)) $((https_port + 13)) $((https_port + 14))}"
 outage_redis_dir="$run_dir/outage-redis"
 
@@ -390,10 +393,10 @@ start_extra_instance() {
     saved="$(declare -p "${names[@]}" 2>/dev/null)"
 
     unset "${names[@]}"
-    export LATCHKEY_LISTEN="https://127.0.0.1:$port" LATCHKEY_TRUSTED_PROXIES="127.0.0.1/32"
+    export LATCHKEY_LISTEN="https://$extra_host:$port" LATCHKEY_TRUSTED_PROXIES="127.0.0.1/32"
     for setting in "$@"; do export "${setting?}"; done
     : >"$log"
-    lk_serve_start "$name" "$latchkey" "$log" "https://127.0.0.1:$port" "$LK_TEST_CA_FILE" || status=$?
+    lk_serve_start "$name" "$latchkey" "$log" "https://$extra_host:$port" "$LK_TEST_CA_FILE" || status=$?
 
     unset "${names[@]}"
     eval "${saved//declare -x /declare -gx }"
@@ -411,12 +414,12 @@ start_extra_instance outage "${extra_ports[2]}" "LATCHKEY_REDIS_URL=$outage_redi
 start_extra_instance fallback "${extra_ports[3]}" "LATCHKEY_REDIS_URL=$outage_redis_url" \
     "LATCHKEY_RATE_LIMIT_FALLBACK=local" "LATCHKEY_RATE_LIMIT_VERIFY=20/1m" \
     "LATCHKEY_RATE_LIMIT_PUBLIC=20/1m" "LATCHKEY_RESET_URL_BASE="
-export LK_TEST_STRICT_BASE_URL="https://127.0.0.1:${extra_ports[0]}"
-export LK_TEST_STRICT_SECOND_BASE_URL="https://127.0.0.1:${extra_ports[1]}"
+export LK_TEST_STRICT_BASE_URL="https://$extra_host:${extra_ports[0]}"
+export LK_TEST_STRICT_SECOND_BASE_URL="https://$extra_host:${extra_ports[1]}"
 export LK_TEST_STRICT_SERVER_LOG="$run_dir/server-strict-a.log"
-export LK_TEST_OUTAGE_BASE_URL="https://127.0.0.1:${extra_ports[2]}"
+export LK_TEST_OUTAGE_BASE_URL="https://$extra_host:${extra_ports[2]}"
 export LK_TEST_OUTAGE_SERVER_LOG="$run_dir/server-outage.log"
-export LK_TEST_FALLBACK_BASE_URL="https://127.0.0.1:${extra_ports[3]}"
+export LK_TEST_FALLBACK_BASE_URL="https://$extra_host:${extra_ports[3]}"
 export LK_TEST_FALLBACK_SERVER_LOG="$run_dir/server-fallback.log"
 export LK_TEST_OUTAGE_REDIS_DIR="$outage_redis_dir"
 export LK_TEST_OUTAGE_REDIS_SCRIPT="$repo_root/tests/lib/outage_redis.sh"

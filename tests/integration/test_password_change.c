@@ -14,6 +14,7 @@
 #include "support/accounts.h"
 #include "support/http_client.h"
 #include "support/response_checks.h"
+#include "support/session_client.h"
 
 #define PASSWORD "lk-secret-change-me-1"
 #define NEW_PASSWORD "lk-secret-changed-2"
@@ -78,7 +79,7 @@ static int setup(void **state)
         return -1;
     }
     lk_test_unique_email("change", email, sizeof(email));
-    lk_test_create_user(email, PASSWORD);
+    lk_test_add_user(email, PASSWORD);
     access_token = login(PASSWORD);
     return access_token != NULL ? 0 : -1;
 }
@@ -179,6 +180,7 @@ static void test_change_ends_other_sessions(void **state)
     char *new_login = login(NEW_PASSWORD);
     assert_non_null(new_login);
 
+    assert_true(lk_test_wait_inactive(lk_test_env("LK_TEST_BASE_URL"), other, 3000) >= 0);
     assert_int_equal(change(other, NEW_PASSWORD, "lk-secret-from-other-5", &response), 401);
     assert_non_null(strstr(lk_test_header(&response, "WWW-Authenticate"), "error=\"invalid_token\""));
     lk_test_response_dispose(&response);

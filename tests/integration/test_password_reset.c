@@ -23,6 +23,7 @@
 #include "support/http_client.h"
 #include "support/instances.h"
 #include "support/response_checks.h"
+#include "support/session_client.h"
 
 #define PASSWORD "lk-secret-before-reset-1"
 #define NEW_PASSWORD "lk-secret-after-reset-2"
@@ -102,7 +103,7 @@ static long login_status(const char *email, const char *password)
 static void new_user(const char *prefix, char *email, size_t size)
 {
     lk_test_unique_email(prefix, email, size);
-    lk_test_create_user(email, PASSWORD);
+    lk_test_add_user(email, PASSWORD);
 }
 
 /* Returns the body without its request id, for comparing two responses. */
@@ -372,6 +373,10 @@ static void test_reset_ends_every_session(void **state)
     char *token = lk_test_wait_for_reset_token(email, 1, OUTBOX_TIMEOUT_MS);
     assert_int_equal(confirm_status(token, NEW_PASSWORD), 204);
     assert_int_equal(open_sessions(email), 0);
+
+    /* Verification reports the ended sessions' access tokens inactive on both instances. */
+    assert_true(lk_test_wait_inactive(lk_test_env("LK_TEST_BASE_URL"), first, 3000) >= 0);
+    assert_true(lk_test_wait_inactive(lk_test_env("LK_TEST_SECOND_BASE_URL"), second, 3000) >= 0);
 
     /* An access token of an ended session cannot change the password. */
     assert_int_equal(change_password(first, NEW_PASSWORD, "lk-secret-hijack-5"), 401);

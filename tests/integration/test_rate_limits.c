@@ -37,6 +37,7 @@ enum {
     DEFAULT_LOGIN_ACCOUNT_INTERVAL = 9, /* 900 s / 100 */
     BURST_SIZE = 200,
     FALLBACK_VERIFY_LIMIT = 20,
+    DEFAULT_REFRESH_IP = 60,
 };
 
 static struct lk_test_target strict(void)
@@ -79,7 +80,7 @@ static long login_status(const struct lk_test_target *target, const char *client
 static void new_user(const char *prefix, char *email, size_t size)
 {
     lk_test_unique_email(prefix, email, size);
-    lk_test_create_user(email, PASSWORD);
+    lk_test_add_user(email, PASSWORD);
 }
 
 /* A login request body for EMAIL with the wrong password, and its header list. */
@@ -565,6 +566,29 @@ static void test_reset_confirmations_limited(void **state)
     lk_test_response_dispose(&response);
 }
 
+/* Refresh is counted per address before the token is looked up, so unknown tokens count. */
+static void test_refresh_limited_per_address(void **state)
+{
+    struct lk_test_target target = strict();
+    const char *headers[] = {"X-Forwarded-For: 198.51.100.77", NULL};
+    static const char body[] = "{\"refresh_token\":\"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCA\"}";
+    struct lk_test_response response;
+
+    (void)state;
+    for (int i = 0; i < DEFAULT_REFRESH_IP; i++) {
+        lk_test_post_json_to(&target, "/v1/token/refresh", body, headers, &response);
+        if (response.status == 429) {
+            fail_msg("refresh %d was rejected before the limit of %d", i + 1, DEFAULT_REFRESH_IP);
+        }
+        lk_test_response_dispose(&response);
+    }
+    lk_test_post_json_to(&target, "/v1/token/refresh", body, headers, &response);
+    json_decref(lk_test_assert_problem(&response, 429));
+    assert_int_equal(lk_test_rate_limit_parameter(lk_test_header(&response, "RateLimit-Policy"), "refresh-ip", "q"),
+                     DEFAULT_REFRESH_IP);
+    lk_test_response_dispose(&response);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_reset_requests_limited_per_address),
         cmocka_unit_test(test_reset_requests_limited_per_email),
         cmocka_unit_test(test_reset_confirmations_limited),
+        cmocka_unit_test(test_refresh_limited_per_address),
     };
 
     return cmocka_run_group_tests(tests, lk_test_http_global_init, lk_test_http_global_cleanup);

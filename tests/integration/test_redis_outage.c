@@ -106,7 +106,7 @@ static int teardown(void **state)
 static void test_login_works_before_outage(void **state)
 {
     (void)state;
-    lk_test_create_user(email, PASSWORD);
+    lk_test_add_user(email, PASSWORD);
     assert_int_equal(login("LK_TEST_OUTAGE_BASE_URL", PASSWORD), 200);
     assert_non_null(access_token);
 }

@@ -214,15 +214,16 @@ lk_redis_stop() {
     rm -f "$LK_SERVICES_DIR/redis.pid"
 }
 
-# Writes a self-signed P-256 certificate for localhost and 127.0.0.1 to DIR/cert.pem and
-# its key to DIR/key.pem, unless both exist already.
+# Writes a self-signed P-256 certificate for localhost, 127.0.0.1 and 127.0.0.2 to
+# DIR/cert.pem and its key to DIR/key.pem, unless both exist already. The second loopback
+# address lets the test suite run extra instances on the same port numbers.
 lk_make_cert() {
     local dir="$1"
     [ -s "$dir/cert.pem" ] && [ -s "$dir/key.pem" ] && return 0
     mkdir -p "$dir"
     (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
         -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 30 -subj "/CN=localhost" \
-        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null)
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2" 2>/dev/null)
 }
 
 # Writes a master key (base64 of 32 random bytes) to FILE, readable by its owner only,

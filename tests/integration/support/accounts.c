@@ -29,7 +29,7 @@ void lk_test_unique_email(const char *prefix, char *email, size_t size)
              (int)getpid(), counter++);
 }
 
-void lk_test_create_user(const char *email, const char *password)
+void lk_test_add_user(const char *email, const char *password)
 {
     const char *const arguments[] = {"users", "create", email, NULL};
     struct lk_test_command_result result;

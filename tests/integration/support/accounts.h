@@ -13,7 +13,7 @@
 void lk_test_unique_email(const char *prefix, char *email, size_t size);
 
 /* Creates an enabled user with `latchkey users create`, failing the test if it fails. */
-void lk_test_create_user(const char *email, const char *password);
+void lk_test_add_user(const char *email, const char *password);
 
 /* Returns the number of reset messages in the outbox for EMAIL (sent or not). */
 size_t lk_test_reset_message_count(const char *email);

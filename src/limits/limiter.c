@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Subkey of the master key that hashes rate-limit keys (see lk_master_key_derive). */
+/* Subkey of the master key that hashes rate-limit keys (see lk_master_key_derive).
+ * NOTE: a master-key rotation changes this key, so counts start afresh on each instance
+ * that switches, and instances on different master keys count separately until all switch. */
 #define HASH_KEY_ID 1
 #define HASH_KEY_CONTEXT "lkratelm"
 

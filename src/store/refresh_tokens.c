@@ -22,7 +22,8 @@
     " RETURNING t.id, t.session_id),"                                                      \
     " touched AS ("                                                                         \
     " UPDATE sessions s SET last_used_at = now(),"                                         \
-    " idle_expires_at = least(s.expires_at, now() + make_interval(secs => $4::bigint))"    \
+    " idle_expires_at = least(s.expires_at, now() + make_interval(secs => $4::bigint)),"   \
+    " org_id = coalesce($5::uuid, s.org_id)"                                               \
     " FROM rotated r WHERE s.id = r.session_id"                                            \
     " RETURNING s.id, s.user_id, s.client_id, s.org_id, s.idle_expires_at),"               \
     " successor AS ("                                                                       \
@@ -69,8 +70,8 @@ lk_store_result_t lk_store_refresh_token_rotate(PGconn *connection,
     snprintf(idle, sizeof idle, "%" PRId64, rotation->idle_timeout_seconds);
 
     const char *values[] = {rotation->token_hash, rotation->successor_hash,
-                            rotation->successor_sealed, idle};
-    PGresult *result = lk_db_query(connection, ROTATE_SQL, 4, values);
+                            rotation->successor_sealed, idle, rotation->org_id};
+    PGresult *result = lk_db_query(connection, ROTATE_SQL, 5, values);
 
     lk_store_result_t status =
         lk_db_result(connection, result, PGRES_TUPLES_OK, "rotate refresh token");

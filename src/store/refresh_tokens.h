@@ -16,6 +16,7 @@ typedef struct lk_refresh_rotation {
     const char *successor_hash;       /* digest of the new token */
     const char *successor_sealed;     /* the new token sealed for the holder of the old one */
     int64_t idle_timeout_seconds;     /* the session's idle deadline moves this far ahead */
+    const char *org_id;               /* the session's new organisation, or NULL to keep it */
 } lk_refresh_rotation_t;
 
 /* The session a refresh token belongs to. */
@@ -31,8 +32,9 @@ typedef struct lk_refresh_session {
  * Rotates a token in one statement. The token must be unused and unexpired, its session
  * neither revoked nor expired, and its user not disabled. The statement then marks the
  * token used, stores the sealed successor in its row, moves the session's idle deadline
- * (never past its absolute deadline) and inserts the successor, which expires with the
- * session.
+ * (never past its absolute deadline), moves the session to `rotation->org_id` when that is
+ * not NULL, and inserts the successor, which expires with the session. The caller checks
+ * the membership that the organisation needs, because the statement does not.
  *
  * The UPDATE's condition "used_at IS NULL" is checked again on the locked row, so of
  * concurrent rotations of one token, on any number of instances, exactly one succeeds.

@@ -1,13 +1,15 @@
 /*
  * POST /v1/token/refresh: a refresh token in, a new token response out, and the presented
- * token never works again. The handler validates the body on the event loop; rotation,
- * reuse detection and signing run on a worker (see token_refresh_job.c).
+ * token never works again. An optional org_id switches the session to that organisation.
+ * The handler validates the body on the event loop; the membership check, rotation, reuse
+ * detection and signing run on a worker (see token_refresh_job.c).
  */
 #include "http/handlers/handlers.h"
 
 #include "http/handlers/token_refresh_job.h"
 #include "http/request_body.h"
 #include "http/respond.h"
+#include "validate/uuid_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 static const lk_field_rule_t refresh_fields[] = {
     {.name = "refresh_token", .type = LK_FIELD_STRING, .required = true, .min_length = 1,
      .max_length = REFRESH_TOKEN_MAX_LENGTH},
+    {.name = "org_id", .type = LK_FIELD_STRING, .format = LK_FORMAT_UUID},
 };
 
 /* Sends the token response, marked uncacheable. */
@@ -49,6 +52,21 @@ static void respond_invalid_token(lk_request_t *request)
                        "The refresh token is invalid, expired or revoked. Log in again.");
 }
 
+/*
+ * The 403 of a user who is not a member of the organisation the token would be scoped to.
+ * The refresh token was not used, so the detail says how the client can go on.
+ */
+static void respond_not_member(lk_request_t *request, const lk_refresh_job_t *job)
+{
+    const char *detail =
+        job->org_id[0] != '\0'
+            ? "The user is not a member of the requested organisation. The refresh token "
+              "was not used and still works."
+            : "The user is no longer a member of the session's organisation. Refresh with "
+              "another org_id, or log in again.";
+    lk_respond_problem(request, 403, "not-a-member", "Not a member", detail);
+}
+
 static void finish_refresh(lk_job_t *base)
 {
     lk_refresh_job_t *job = (lk_refresh_job_t *)base;
@@ -67,6 +85,9 @@ static void finish_refresh(lk_job_t *base)
                         job->session.session_id[0] != '\0' ? job->session.session_id : "none",
                         job->detail);
             respond_invalid_token(request);
+            break;
+        case LK_REFRESH_NOT_MEMBER:
+            respond_not_member(request, job);
             break;
         case LK_REFRESH_NO_ACTIVE_KEY:
             lk_respond_unavailable(request, "no active signing key");
@@ -101,6 +122,9 @@ void lk_handle_token_refresh(lk_request_t *request)
 
     lk_keyring_t *ring = lk_key_source_acquire(request->app->keys);
     lk_refresh_job_t *job = lk_refresh_job_create(token, ring, request->client_ip);
+    const char *org_id = lk_request_string(input, "org_id");
+    if (job != NULL && org_id != NULL)
+        lk_uuid_copy_lower(org_id, job->org_id);
     json_decref(input);
     if (job == NULL) {
         lk_respond_internal_error(request, "out of memory");

@@ -2,8 +2,9 @@
 #include "http/handlers/token_refresh_job.h"
 
 #include "core/log.h"
+#include "http/handlers/token_refresh_steps.h"
+#include "sessions/refresh_scope.h"
 #include "sessions/refresh_verdict.h"
-#include "sessions/session_end.h"
 #include "sessions/successor_seal.h"
 #include "tokens/access_token.h"
 
@@ -41,15 +42,11 @@ void lk_refresh_job_destroy(lk_refresh_job_t *job)
     free(job);
 }
 
-static lk_refresh_outcome_t outcome_of_store_failure(lk_store_result_t result)
-{
-    return result == LK_STORE_UNAVAILABLE ? LK_REFRESH_UNAVAILABLE : LK_REFRESH_FAILED;
-}
-
 /*
  * Tries the rotation: a new successor, sealed for the holder of the presented token,
- * replaces the presented token if it is still unused. Returns the store's result;
- * LK_STORE_NOT_FOUND means the token could not be rotated.
+ * replaces the presented token if it is still unused, and the session moves to the
+ * requested organisation, if any. Returns the store's result; LK_STORE_NOT_FOUND means the
+ * token could not be rotated.
  */
 static lk_store_result_t rotate(lk_refresh_job_t *job, PGconn *connection,
                                 const lk_config_t *config, const char *token_hash)
@@ -68,6 +65,7 @@ static lk_store_result_t rotate(lk_refresh_job_t *job, PGconn *connection,
         .successor_hash = successor_hash,
         .successor_sealed = sealed,
         .idle_timeout_seconds = config->refresh_idle_timeout,
+        .org_id = job->org_id[0] != '\0' ? job->org_id : NULL,
     };
     lk_store_result_t result = lk_store_refresh_token_rotate(connection, &rotation,
                                                              &job->session);
@@ -76,60 +74,29 @@ static lk_store_result_t rotate(lk_refresh_job_t *job, PGconn *connection,
     return result;
 }
 
+lk_refresh_outcome_t lk_refresh_job_resolve_scope(lk_refresh_job_t *job, PGconn *connection,
+                                                  const lk_refresh_session_t *session)
+{
+    const char *org_id = lk_refresh_scope_target(job->org_id, session->org_id);
+    lk_store_result_t result = lk_org_scope_resolve(connection, org_id, session->user_id,
+                                                    &job->scope);
+    if (result == LK_STORE_OK)
+        return LK_REFRESH_ISSUED;
+    if (result != LK_STORE_NOT_FOUND)
+        return lk_refresh_outcome_of_store_failure(result);
+
+    job->detail = job->org_id[0] != '\0' ? "not_member" : "no_longer_member";
+    lk_log_info("refresh rejected: session %s: user %s is not a member of organisation %s",
+                session->session_id, session->user_id, org_id);
+    return LK_REFRESH_NOT_MEMBER;
+}
+
 /*
- * Ends the session of a reused token or a disabled user and writes the audit event. A
- * session that a concurrent request ended first is left alone.
+ * Reads the state of a token that was found unused and valid but could not be rotated,
+ * because a concurrent request rotated it or it expired in between, and acts on it.
  */
-static void end_session(lk_refresh_job_t *job, lk_worker_t *worker,
-                        const lk_refresh_token_state_t *state, lk_refresh_verdict_t verdict)
-{
-    bool reuse = verdict == LK_REFRESH_VERDICT_REUSE;
-    json_t *details = json_pack("{s:s, s:s}", "refresh_token_id", state->token_id, "client_ip",
-                                job->client_ip);
-    lk_session_end_request_t request = {
-        .session_id = state->session.session_id,
-        .reason = reuse ? "refresh_token_reuse" : "user_disabled",
-        .event = reuse ? "session.refresh_token_reused" : "session.ended",
-        .actor = reuse ? "anonymous" : "system",
-        .details = details,
-    };
-
-    PGconn *connection = lk_worker_database(worker);
-    redisContext *redis = lk_worker_redis(worker);
-    lk_store_result_t result = connection != NULL
-                                   ? lk_session_end(connection, redis, &request,
-                                                    lk_worker_config(worker)->access_token_ttl,
-                                                    NULL)
-                                   : LK_STORE_UNAVAILABLE;
-    json_decref(details);
-
-    if (result == LK_STORE_OK && reuse)
-        lk_log_warn("refresh reuse detected: session %s of user %s revoked (token %s)",
-                    state->session.session_id, state->session.user_id, state->token_id);
-    else if (result != LK_STORE_OK && result != LK_STORE_NOT_FOUND)
-        lk_log_error("session end failed: session %s: %s", state->session.session_id,
-                     lk_store_result_name(result));
-}
-
-/* Returns the successor sealed in the row to a retry within the grace period. */
-static lk_refresh_outcome_t return_successor(lk_refresh_job_t *job,
-                                             const lk_refresh_token_state_t *state,
-                                             const char *token_hash)
-{
-    if (lk_successor_open(job->presented, LK_OPAQUE_TOKEN_LENGTH, token_hash,
-                          state->successor_sealed, job->refresh_token) != 0) {
-        lk_log_error("refresh failed: session %s: the sealed successor of token %s does not "
-                     "open",
-                     state->session.session_id, state->token_id);
-        return LK_REFRESH_FAILED;
-    }
-    job->session = state->session;
-    return LK_REFRESH_ISSUED;
-}
-
-/* Finds out why the token could not be rotated and acts on it. */
-static lk_refresh_outcome_t recover(lk_refresh_job_t *job, lk_worker_t *worker,
-                                    PGconn *connection, const char *token_hash)
+static lk_refresh_outcome_t recover_after_lost_race(lk_refresh_job_t *job, lk_worker_t *worker,
+                                                    PGconn *connection, const char *token_hash)
 {
     lk_refresh_token_state_t state;
     lk_store_result_t found = lk_store_refresh_token_find(
@@ -139,30 +106,46 @@ static lk_refresh_outcome_t recover(lk_refresh_job_t *job, lk_worker_t *worker,
         return LK_REFRESH_REJECTED;
     }
     if (found != LK_STORE_OK)
-        return outcome_of_store_failure(found);
+        return lk_refresh_outcome_of_store_failure(found);
 
-    lk_refresh_verdict_t verdict = lk_refresh_verdict(&state);
-    job->detail = lk_refresh_verdict_name(verdict);
-    memcpy(job->session.user_id, state.session.user_id, sizeof job->session.user_id);
-    memcpy(job->session.session_id, state.session.session_id, sizeof job->session.session_id);
-
-    lk_refresh_outcome_t outcome = LK_REFRESH_REJECTED;
-    if (verdict == LK_REFRESH_VERDICT_RETRY)
-        outcome = return_successor(job, &state, token_hash);
-    else if (verdict == LK_REFRESH_VERDICT_REUSE || verdict == LK_REFRESH_VERDICT_USER_DISABLED)
-        end_session(job, worker, &state, verdict);
-
+    lk_refresh_outcome_t outcome = lk_refresh_job_recover(job, worker, connection, &state,
+                                                          token_hash);
     sodium_memzero(state.successor_sealed, sizeof state.successor_sealed);
     return outcome;
+}
+
+/*
+ * Rotates a token that was found unused and valid, after checking that the user is a
+ * member of the organisation the new access token is scoped to. The check comes first so
+ * that a refused organisation leaves the token unused. When another request rotated the
+ * token in between, this becomes a retry or reuse like any token found used.
+ */
+static lk_refresh_outcome_t rotate_checked(lk_refresh_job_t *job, lk_worker_t *worker,
+                                           PGconn *connection,
+                                           const lk_refresh_token_state_t *state,
+                                           const char *token_hash)
+{
+    memcpy(job->session.user_id, state->session.user_id, sizeof job->session.user_id);
+    memcpy(job->session.session_id, state->session.session_id, sizeof job->session.session_id);
+    lk_refresh_outcome_t scoped = lk_refresh_job_resolve_scope(job, connection, &state->session);
+    if (scoped != LK_REFRESH_ISSUED)
+        return scoped;
+
+    const lk_config_t *config = lk_worker_config(worker);
+    lk_store_result_t rotated = rotate(job, connection, config, token_hash);
+    if (rotated == LK_STORE_OK) {
+        job->detail = "rotated";
+        return LK_REFRESH_ISSUED;
+    }
+    if (rotated == LK_STORE_NOT_FOUND)
+        return recover_after_lost_race(job, worker, connection, token_hash);
+    return lk_refresh_outcome_of_store_failure(rotated);
 }
 
 static int sign_access_token(lk_refresh_job_t *job, const lk_signing_key_t *key,
                              const lk_config_t *config)
 {
     int64_t now = (int64_t)time(NULL);
-
-    /* NOTE: sessions scoped to an organisation are not created yet, so the token carries
-     * no org_id or role claim even when the session row has an org_id. */
     lk_access_claims_t claims = {
         .issuer = config->issuer,
         .audience = config->audience,
@@ -172,25 +155,34 @@ static int sign_access_token(lk_refresh_job_t *job, const lk_signing_key_t *key,
         .issued_at = now,
         .expires_at = now + config->access_token_ttl,
     };
+    lk_org_scope_apply(&job->scope, &claims);
     job->expires_in = config->access_token_ttl;
     return lk_access_token_sign(key, &claims, &job->access_token);
 }
 
-/* Rotates or recovers; sets job->outcome. */
+/*
+ * Reads the token's state, then rotates a token that is unused and valid, or acts on one
+ * that is not (lk_refresh_job_recover). Sets job->outcome.
+ */
 static void refresh(lk_refresh_job_t *job, lk_worker_t *worker, PGconn *connection)
 {
     char token_hash[LK_TOKEN_HASH_HEX_LENGTH + 1];
     lk_opaque_token_hash_hex(job->presented, LK_OPAQUE_TOKEN_LENGTH, token_hash);
 
-    lk_store_result_t rotated = rotate(job, connection, lk_worker_config(worker), token_hash);
-    if (rotated == LK_STORE_OK) {
-        job->detail = "rotated";
-        job->outcome = LK_REFRESH_ISSUED;
-    } else if (rotated == LK_STORE_NOT_FOUND) {
-        job->outcome = recover(job, worker, connection, token_hash);
+    lk_refresh_token_state_t state;
+    lk_store_result_t found = lk_store_refresh_token_find(
+        connection, token_hash, lk_worker_config(worker)->refresh_grace_period, &state);
+    if (found == LK_STORE_NOT_FOUND) {
+        job->detail = "unknown";
+        job->outcome = LK_REFRESH_REJECTED;
+    } else if (found != LK_STORE_OK) {
+        job->outcome = lk_refresh_outcome_of_store_failure(found);
+    } else if (lk_refresh_verdict(&state) == LK_REFRESH_VERDICT_NOT_ROTATED) {
+        job->outcome = rotate_checked(job, worker, connection, &state, token_hash);
     } else {
-        job->outcome = outcome_of_store_failure(rotated);
+        job->outcome = lk_refresh_job_recover(job, worker, connection, &state, token_hash);
     }
+    sodium_memzero(state.successor_sealed, sizeof state.successor_sealed);
 
     if (job->outcome == LK_REFRESH_UNAVAILABLE)
         lk_worker_database_reset(worker);

@@ -1,6 +1,6 @@
-/* End-to-end checks of organisation scoping on POST /v1/token/refresh: a refresh keeps the
- * session's organisation with the user's current role, "org_id" switches the session to
- * another organisation, and a user who is not (or no longer) a member gets 403 with the
+/* End-to-end checks of organisation scoping on POST /v1/token/refresh. A refresh keeps the
+ * session's organisation with the user's current role, and "org_id" switches the session
+ * to another organisation. A user who is not (or no longer) a member gets 403, with the
  * refresh token left unused. Retries within the grace period keep the scope, and tokens
  * that do not refresh get 401 whatever organisation they name. */
 #include <stdarg.h>
@@ -92,9 +92,9 @@ static void login(const struct lk_test_user *user, const char *org_id,
     json_decref(request);
 }
 
-/* POSTs BODY to /v1/token/refresh at BASE_URL (LK_TEST_BASE_URL when NULL). On 200 the
- * tokens are stored in TOKENS and NULL is returned; otherwise TOKENS is left empty and the
- * checked problem document is returned (the caller owns it). */
+/* POSTs BODY to /v1/token/refresh at BASE_URL (LK_TEST_BASE_URL when NULL) and stores
+ * the status in STATUS. A 200 fills TOKENS and returns NULL. Any other status leaves
+ * TOKENS empty and returns the checked problem document, which the caller owns. */
 static json_t *refresh_body(const char *base_url, const char *body, struct lk_test_tokens *tokens,
                             long *status)
 {
@@ -420,8 +420,8 @@ static void test_retry_keeps_switched_scope(void **state)
 }
 
 /* A rotated token presented again is reuse and ends the session, also when it names an
- * organisation the user does not belong to: the answer is 401, never the 403 that would
- * tell its presenter something about the user's memberships. */
+ * organisation the user does not belong to. The response is 401, never the 403 that would
+ * reveal the user's memberships to the presenter. */
 static void test_reused_token_with_other_org_is_401(void **state)
 {
     struct lk_test_user user;

@@ -54,7 +54,7 @@ static void respond_invalid_token(lk_request_t *request)
 
 /*
  * The 403 of a user who is not a member of the organisation the token would be scoped to.
- * The refresh token was not used, so the detail says how the client can go on.
+ * The refresh token was not used, so the detail names the client's next step.
  */
 static void respond_not_member(lk_request_t *request, const lk_refresh_job_t *job)
 {

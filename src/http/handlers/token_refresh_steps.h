@@ -22,9 +22,9 @@ lk_refresh_outcome_t lk_refresh_job_resolve_scope(lk_refresh_job_t *job, PGconn 
                                                   const lk_refresh_session_t *session);
 
 /*
- * Acts on a token that cannot be rotated, described by `state`: returns the sealed
- * successor to a retry within the grace period (scoped as the session is now), ends the
- * session of a reused token or a disabled user, and rejects the rest. Sets job->detail.
+ * Acts on a token that cannot be rotated, described by `state`. A retry within the grace
+ * period gets the sealed successor, scoped as the session is now. A reused token or a
+ * disabled user ends the session, and every other token is rejected. Sets job->detail.
  */
 lk_refresh_outcome_t lk_refresh_job_recover(lk_refresh_job_t *job, lk_worker_t *worker,
                                             PGconn *connection,

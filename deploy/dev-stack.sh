@@ -107,4 +107,11 @@ latchkey is starting on https://localhost:8443 (CA certificate: $stack_dir/tls/c
 Password-reset messages, with their links, are printed here as JSON lines.
 Press Ctrl-C to stop latchkey, PostgreSQL and Redis.
 INFO
-"$latchkey" serve
+
+# serve runs in the background so that a SIGINT or SIGTERM sent to this script alone, not
+# only Ctrl-C, stops the stack. A background command of a script ignores SIGINT, so the
+# trap passes one SIGTERM on, and serve drains its requests before the stack stops.
+"$latchkey" serve &
+serve_pid=$!
+trap 'kill -TERM "$serve_pid" 2>/dev/null; wait "$serve_pid"; exit 130' INT TERM
+wait "$serve_pid"

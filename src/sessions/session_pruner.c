@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,8 +64,12 @@ static int64_t run_batches(lk_session_pruner_t *pruner,
     return total;
 }
 
-/* Publishes recent revocations again (without channel messages). */
-static void republish(lk_session_pruner_t *pruner)
+/*
+ * Publishes recent revocations again. With `announce`, channel messages go out too, so
+ * that listeners learn at once of revocations that a Redis restart without persistence
+ * erased. Later runs only restore the sorted set, which the listeners resync from.
+ */
+static void republish(lk_session_pruner_t *pruner, bool announce)
 {
     lk_revoked_sessions_t sessions;
     int64_t window = retention_seconds(pruner->config);
@@ -83,14 +88,14 @@ static void republish(lk_session_pruner_t *pruner)
             lk_log_warn("session prune: republishing revocations failed: %s", error);
         else if (lk_revocations_publish(pruner->redis, sessions.items, sessions.count,
                                         pruner->config->access_token_ttl, (int64_t)time(NULL),
-                                        false) != 0)
+                                        announce) != 0)
             lk_log_warn("session prune: republishing %zu revocations failed", sessions.count);
     }
     lk_revoked_sessions_dispose(&sessions);
 }
 
 /* One run: take the lock or leave it to the server that holds it, then every step. */
-static void prune(lk_session_pruner_t *pruner)
+static void prune(lk_session_pruner_t *pruner, bool announce)
 {
     if (lk_db_ensure(&pruner->database, pruner->config->database_url) != 0)
         return;
@@ -104,7 +109,7 @@ static void prune(lk_session_pruner_t *pruner)
     int64_t cleared = run_batches(pruner, lk_store_successors_clear,
                                   pruner->config->refresh_grace_period +
                                       SEALED_SUCCESSOR_MARGIN_SECONDS);
-    republish(pruner);
+    republish(pruner, announce);
     lk_store_prune_unlock(pruner->database);
 
     if (deleted > 0 || cleared > 0)
@@ -118,12 +123,16 @@ static void *run_pruner(void *argument)
     lk_session_pruner_t *pruner = argument;
     int timeout_ms = (int)(pruner->config->session_prune_interval * 1000);
 
+    /* The first run comes at start-up: a Redis that restarted empty together with the
+     * servers gets the recent revocations back before the first interval has passed. */
+    prune(pruner, true);
+
     while (!atomic_load(&pruner->stopping)) {
         struct pollfd wake = {.fd = pruner->wake_pipe[0], .events = POLLIN};
         int ready = poll(&wake, 1, timeout_ms);
         if (ready != 0 || atomic_load(&pruner->stopping))
             continue; /* woken to stop, or interrupted by a signal */
-        prune(pruner);
+        prune(pruner, false);
     }
     return NULL;
 }

@@ -6,8 +6,10 @@
 #include "store/redis_client.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct lk_worker {
     lk_worker_pool_t *pool;
@@ -145,6 +147,34 @@ void lk_worker_pool_on_replies(h2o_multithread_receiver_t *receiver, h2o_linklis
     }
 }
 
+/* Connection failures are logged at most once per this many seconds for each service. */
+#define CONNECT_FAILURE_LOG_INTERVAL 10
+
+/*
+ * Logs a failed connection unless one was logged less than CONNECT_FAILURE_LOG_INTERVAL
+ * seconds ago, so that an outage under load does not write a line per request. The line
+ * says how many failures were not logged since the previous one.
+ */
+static void log_connect_failure(atomic_llong *last_logged, atomic_long *suppressed,
+                                const char *service, size_t worker_index, const char *error)
+{
+    long long now = (long long)time(NULL);
+    long long last = atomic_load(last_logged);
+    if (now - last < CONNECT_FAILURE_LOG_INTERVAL ||
+        !atomic_compare_exchange_strong(last_logged, &last, now)) {
+        atomic_fetch_add(suppressed, 1);
+        return;
+    }
+    long skipped = atomic_exchange(suppressed, 0);
+    lk_log_error("%s connection failed: worker %zu: %s (%ld similar failures not logged)",
+                 service, worker_index, error, skipped);
+}
+
+static atomic_llong database_failure_logged_at;
+static atomic_long database_failures_suppressed;
+static atomic_llong redis_failure_logged_at;
+static atomic_long redis_failures_suppressed;
+
 PGconn *lk_worker_database(lk_worker_t *worker)
 {
     if (worker->database != NULL && PQstatus(worker->database) == CONNECTION_OK)
@@ -155,7 +185,8 @@ PGconn *lk_worker_database(lk_worker_t *worker)
     char error[256];
     worker->database = lk_db_connect(worker->pool->config->database_url, error, sizeof(error));
     if (worker->database == NULL)
-        lk_log_error("database connection failed: worker %zu: %s", worker->index, error);
+        log_connect_failure(&database_failure_logged_at, &database_failures_suppressed,
+                            "database", worker->index, error);
     return worker->database;
 }
 
@@ -177,7 +208,8 @@ redisContext *lk_worker_redis(lk_worker_t *worker)
     char error[256];
     worker->redis = lk_redis_connect(worker->pool->config->redis_url, error, sizeof(error));
     if (worker->redis == NULL)
-        lk_log_error("redis connection failed: worker %zu: %s", worker->index, error);
+        log_connect_failure(&redis_failure_logged_at, &redis_failures_suppressed, "redis",
+                            worker->index, error);
     return worker->redis;
 }
 

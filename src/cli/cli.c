@@ -226,6 +226,22 @@ int lk_cli_connect(const lk_config_t *config, PGconn **connection)
     return LK_EXIT_OK;
 }
 
+int lk_cli_with_database(unsigned needs, lk_cli_database_action_fn action, const void *context)
+{
+    lk_config_t config;
+    if (lk_cli_load_config(&config, needs) != LK_EXIT_OK)
+        return LK_EXIT_FAILURE;
+
+    PGconn *connection = NULL;
+    int status = lk_cli_connect(&config, &connection);
+    if (status == LK_EXIT_OK)
+        status = action(connection, context);
+
+    PQfinish(connection);
+    lk_config_dispose(&config);
+    return status;
+}
+
 int lk_cli_store_failure(lk_store_result_t result, const char *action)
 {
     if (result == LK_STORE_UNAVAILABLE)

@@ -79,6 +79,18 @@ __attribute__((warn_unused_result)) int lk_cli_load_config(lk_config_t *config, 
 __attribute__((warn_unused_result)) int lk_cli_connect(const lk_config_t *config,
                                                        PGconn **connection);
 
+/* A command's work on an open connection; `context` is the command's own data. */
+typedef int (*lk_cli_database_action_fn)(PGconn *connection, const void *context);
+
+/*
+ * Loads the configuration with `needs`, connects, runs `action` and then closes the
+ * connection and frees the configuration. Returns the action's exit status, or
+ * LK_EXIT_FAILURE after a message when the configuration or the connection failed.
+ */
+__attribute__((warn_unused_result)) int lk_cli_with_database(unsigned needs,
+                                                             lk_cli_database_action_fn action,
+                                                             const void *context);
+
 /*
  * Prints why a store call failed: "<action> failed: ..." with what to check for an
  * unavailable database or a missing schema. Returns LK_EXIT_FAILURE.

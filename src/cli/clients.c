@@ -112,8 +112,9 @@ static int print_created(const new_credentials_t *credentials, const create_requ
     return LK_EXIT_OK;
 }
 
-static int create_client(PGconn *connection, const create_request_t *request)
+static int create_client(PGconn *connection, const void *context)
 {
+    const create_request_t *request = context;
     new_credentials_t credentials;
     int status = generate_credentials(&credentials);
     char actor[128];
@@ -167,16 +168,7 @@ static int clients_create(int argc, char **argv)
     if (parse_scopes(arguments.values[CREATE_SCOPE], &request.scopes) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
 
-    lk_config_t config;
-    if (lk_cli_load_config(&config, LK_NEED_DATABASE) != LK_EXIT_OK)
-        return LK_EXIT_FAILURE;
-    PGconn *connection = NULL;
-    int status = lk_cli_connect(&config, &connection);
-    if (status == LK_EXIT_OK)
-        status = create_client(connection, &request);
-    PQfinish(connection);
-    lk_config_dispose(&config);
-    return status;
+    return lk_cli_with_database(LK_NEED_DATABASE, create_client, &request);
 }
 
 static json_t *client_json(const lk_service_client_record_t *client)
@@ -187,9 +179,13 @@ static json_t *client_json(const lk_service_client_record_t *client)
                      "revoked_at", lk_cli_time_json(client->revoked_at));
 }
 
-/* Revokes `id` unless it is revoked already, and prints the result. */
-static int revoke_client(PGconn *connection, const char *id, bool json)
+/* Revokes the named client unless it is revoked already, and prints the result. */
+static int revoke_client(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
+    const char *id = arguments->positionals[0];
+    bool json = arguments->values[JSON_ONLY] != NULL;
+
     lk_service_client_record_t client;
     lk_store_result_t result = lk_store_service_client_find(connection, id, &client);
     bool already = result == LK_STORE_OK && client.revoked;
@@ -228,16 +224,7 @@ static int clients_revoke(int argc, char **argv)
                                   "characters",
                                   LK_CLIENT_ID_MAX_LENGTH);
 
-    lk_config_t config;
-    if (lk_cli_load_config(&config, LK_NEED_DATABASE) != LK_EXIT_OK)
-        return LK_EXIT_FAILURE;
-    PGconn *connection = NULL;
-    int status = lk_cli_connect(&config, &connection);
-    if (status == LK_EXIT_OK)
-        status = revoke_client(connection, id, arguments.values[JSON_ONLY] != NULL);
-    PQfinish(connection);
-    lk_config_dispose(&config);
-    return status;
+    return lk_cli_with_database(LK_NEED_DATABASE, revoke_client, &arguments);
 }
 
 static int visit_client_text(const lk_service_client_record_t *client, void *context)
@@ -259,8 +246,10 @@ static int visit_client_json(const lk_service_client_record_t *client, void *con
     return json_array_append_new(context, client_json(client));
 }
 
-static int list_clients(PGconn *connection, bool json)
+static int list_clients(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
+    bool json = arguments->values[JSON_ONLY] != NULL;
     json_t *array = json ? json_array() : NULL;
     if (json && array == NULL)
         return lk_cli_fail("building the JSON output failed: out of memory");
@@ -284,16 +273,7 @@ static int clients_list(int argc, char **argv)
                                0, &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
 
-    lk_config_t config;
-    if (lk_cli_load_config(&config, LK_NEED_DATABASE) != LK_EXIT_OK)
-        return LK_EXIT_FAILURE;
-    PGconn *connection = NULL;
-    int status = lk_cli_connect(&config, &connection);
-    if (status == LK_EXIT_OK)
-        status = list_clients(connection, arguments.values[JSON_ONLY] != NULL);
-    PQfinish(connection);
-    lk_config_dispose(&config);
-    return status;
+    return lk_cli_with_database(LK_NEED_DATABASE, list_clients, &arguments);
 }
 
 int lk_cli_clients(int argc, char **argv)

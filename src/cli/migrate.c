@@ -10,8 +10,10 @@ static const lk_cli_option_t migrate_options[] = {
 };
 
 /* Applies the migrations and prints how many were applied. */
-static int run_migrations(PGconn *connection, bool json)
+static int run_migrations(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
+    bool json = arguments->values[OPTION_JSON] != NULL;
     char error[512];
     int applied = 0;
 
@@ -37,16 +39,5 @@ int lk_cli_migrate(int argc, char **argv)
                                &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
 
-    lk_config_t config;
-    if (lk_cli_load_config(&config, LK_NEED_DATABASE) != LK_EXIT_OK)
-        return LK_EXIT_FAILURE;
-
-    PGconn *connection = NULL;
-    int status = lk_cli_connect(&config, &connection);
-    if (status == LK_EXIT_OK)
-        status = run_migrations(connection, arguments.values[OPTION_JSON] != NULL);
-
-    PQfinish(connection);
-    lk_config_dispose(&config);
-    return status;
+    return lk_cli_with_database(LK_NEED_DATABASE, run_migrations, &arguments);
 }

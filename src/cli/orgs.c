@@ -39,24 +39,6 @@ static const lk_cli_option_t json_options[] = {
     [JSON_ONLY] = {"--json", false},
 };
 
-/* The steps every subcommand repeats around its work: configuration and connection. */
-typedef int (*org_action_fn)(PGconn *connection, const lk_cli_arguments_t *arguments);
-
-static int with_connection(const lk_cli_arguments_t *arguments, org_action_fn action)
-{
-    lk_config_t config;
-    if (lk_cli_load_config(&config, LK_NEED_DATABASE) != LK_EXIT_OK)
-        return LK_EXIT_FAILURE;
-
-    PGconn *connection = NULL;
-    int status = lk_cli_connect(&config, &connection);
-    if (status == LK_EXIT_OK)
-        status = action(connection, arguments);
-    PQfinish(connection);
-    lk_config_dispose(&config);
-    return status;
-}
-
 static int usage_invalid_slug(const char *command, const char *slug)
 {
     return lk_cli_usage_error("%s: invalid slug \"%s\": expected 1 to %d characters of a-z, "
@@ -103,8 +85,9 @@ static json_t *org_json(const lk_organisation_record_t *org, bool with_count)
     return object;
 }
 
-static int create_action(PGconn *connection, const lk_cli_arguments_t *arguments)
+static int create_action(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
     const char *slug = arguments->positionals[0];
     const char *name = arguments->values[CREATE_NAME] != NULL ? arguments->values[CREATE_NAME]
                                                                : slug;
@@ -143,7 +126,7 @@ static int orgs_create(int argc, char **argv)
         return lk_cli_usage_error("orgs create: invalid --name: %s; expected 1 to %d characters "
                                   "on one line",
                                   problem, LK_ORG_NAME_MAX_CHARACTERS);
-    return with_connection(&arguments, create_action);
+    return lk_cli_with_database(LK_NEED_DATABASE, create_action, &arguments);
 }
 
 static int visit_org_text(const lk_organisation_record_t *org, void *context)
@@ -161,8 +144,9 @@ static int visit_org_json(const lk_organisation_record_t *org, void *context)
     return json_array_append_new(context, org_json(org, true));
 }
 
-static int list_action(PGconn *connection, const lk_cli_arguments_t *arguments)
+static int list_action(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
     bool json = arguments->values[JSON_ONLY] != NULL;
     json_t *array = json ? json_array() : NULL;
     if (json && array == NULL)
@@ -185,7 +169,7 @@ static int orgs_list(int argc, char **argv)
     if (lk_cli_parse_or_report(argc, argv, "orgs list", json_options, COUNT_OF(json_options), 0,
                                &arguments) != LK_EXIT_OK)
         return LK_EXIT_USAGE;
-    return with_connection(&arguments, list_action);
+    return lk_cli_with_database(LK_NEED_DATABASE, list_action, &arguments);
 }
 
 /* Prints the outcome of add-member as text or JSON. */
@@ -209,8 +193,9 @@ static int print_membership_change(const lk_organisation_record_t *org, const ch
     return LK_EXIT_OK;
 }
 
-static int add_member_action(PGconn *connection, const lk_cli_arguments_t *arguments)
+static int add_member_action(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
     const char *slug = arguments->positionals[0];
     const char *email = arguments->positionals[1];
     const char *role_name = arguments->values[ADD_ROLE];
@@ -253,11 +238,12 @@ static int orgs_add_member(int argc, char **argv)
         return lk_cli_usage_error("orgs add-member: invalid role \"%s\": expected owner, admin "
                                   "or member",
                                   role);
-    return with_connection(&arguments, add_member_action);
+    return lk_cli_with_database(LK_NEED_DATABASE, add_member_action, &arguments);
 }
 
-static int remove_member_action(PGconn *connection, const lk_cli_arguments_t *arguments)
+static int remove_member_action(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
     const char *slug = arguments->positionals[0];
     const char *email = arguments->positionals[1];
     lk_organisation_record_t org;
@@ -296,7 +282,7 @@ static int orgs_remove_member(int argc, char **argv)
         return lk_cli_usage_error("orgs remove-member: expected SLUG and EMAIL");
     if (!lk_org_slug_is_valid(arguments.positionals[0]))
         return usage_invalid_slug("orgs remove-member", arguments.positionals[0]);
-    return with_connection(&arguments, remove_member_action);
+    return lk_cli_with_database(LK_NEED_DATABASE, remove_member_action, &arguments);
 }
 
 /* Prints one page of members as text or appends it to `array`. */
@@ -342,8 +328,9 @@ static lk_store_result_t read_all_members(PGconn *connection, const char *org_id
     return result;
 }
 
-static int members_action(PGconn *connection, const lk_cli_arguments_t *arguments)
+static int members_action(PGconn *connection, const void *context)
 {
+    const lk_cli_arguments_t *arguments = context;
     lk_organisation_record_t org;
     int status = find_org(connection, arguments->positionals[0], &org);
     if (status != LK_EXIT_OK)
@@ -374,7 +361,7 @@ static int orgs_members(int argc, char **argv)
         return lk_cli_usage_error("orgs members: missing SLUG");
     if (!lk_org_slug_is_valid(arguments.positionals[0]))
         return usage_invalid_slug("orgs members", arguments.positionals[0]);
-    return with_connection(&arguments, members_action);
+    return lk_cli_with_database(LK_NEED_DATABASE, members_action, &arguments);
 }
 
 typedef struct subcommand {

@@ -60,7 +60,7 @@ export LATCHKEY_LISTEN="${LATCHKEY_LISTEN:-https://127.0.0.1:8443}"
 export LATCHKEY_RESET_URL_BASE="${LATCHKEY_RESET_URL_BASE:-http://localhost:3000/reset-password}"
 
 # The same settings for a second terminal: `source .stack/env` before running latchkey
-# commands against this stack. The file holds paths and addresses, no secrets.
+# commands against this stack. The file contains paths and addresses, no secrets.
 cat > "$stack_dir/env" <<ENV
 export LATCHKEY_DATABASE_URL='$LATCHKEY_DATABASE_URL'
 export LATCHKEY_REDIS_URL='$LATCHKEY_REDIS_URL'

@@ -34,7 +34,7 @@ static void on_accept(h2o_socket_t *listener, const char *error)
 static void on_wakeup(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
 {
     (void)receiver;
-    (void)messages; /* wake-ups carry no message because the stop flag tells the loop what to do */
+    (void)messages; /* wake-ups carry no message because the loop reads the stop flag */
 }
 
 /* Accepts a client's X-Request-Id of 1..64 characters from [A-Za-z0-9._-]. */

@@ -1,7 +1,8 @@
 /*
  * The per-request context every handler receives. It lives in the h2o request's memory
- * pool; when the client goes away while a worker job is still running, the context tells
- * the job so, and the job's completion then frees itself without touching the request.
+ * pool. When the client goes away while a worker job is still running, the context marks
+ * the job as orphaned, and the job's completion then frees itself without touching the
+ * request.
  * Everything here runs on the request's event-loop thread.
  */
 #ifndef LK_HTTP_REQUEST_H
@@ -63,9 +64,9 @@ void lk_request_set_limit_subject(lk_request_t *request, const char *subject);
 /*
  * Submits a request's job to the worker pool. On the worker, the route's rate limits are
  * checked in Redis first (see limits/limiter.h), and `run` executes only when they admit the
- * request. `done` runs on the loop afterwards and owns the job (lk_request_job_finish tells
- * it whether to answer). Returns 0, or -1 when the pool is saturated: the caller then answers
- * 503 and frees the job.
+ * request. `done` runs on the loop afterwards and owns the job (lk_request_job_finish returns
+ * whether to respond). Returns 0, or -1 when the pool is saturated. The caller then responds
+ * with 503 and frees the job.
  */
 __attribute__((warn_unused_result)) int lk_request_submit(lk_request_t *request,
                                                           lk_request_job_t *job,
@@ -73,9 +74,9 @@ __attribute__((warn_unused_result)) int lk_request_submit(lk_request_t *request,
 
 /*
  * Called first in every `done` callback: detaches the job from its request and returns the
- * request, or NULL when the client has gone or when the rate-limit check has rejected the
- * request (then 429 is sent here) or could not run (then 503 is sent). On NULL the caller
- * only frees the job. An admitted request gets the RateLimit headers here.
+ * request. It returns NULL when the client has gone, when the rate-limit check rejected the
+ * request (429 is then sent here), or when that check could not run (503 is then sent). On
+ * NULL the caller only frees the job. An admitted request gets the RateLimit headers here.
  */
 lk_request_t *lk_request_job_finish(lk_request_job_t *job);
 

@@ -61,11 +61,11 @@ static void add_common_headers(lk_request_t *request)
                        H2O_STRLIT("no-store"));
 }
 
-/* Marks the request answered; returns false (and logs) when it already was. */
+/* Marks the request as responded to; returns false (and logs) when it already was. */
 static bool begin_response(lk_request_t *request, int status)
 {
     if (request->responded) {
-        lk_log_error("response bug: request %s answered twice (second status %d)",
+        lk_log_error("response bug: request %s responded to twice (second status %d)",
                      request->request_id, status);
         return false;
     }

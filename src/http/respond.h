@@ -1,7 +1,7 @@
 /*
  * Sending responses. Every function here adds the security headers, X-Request-Id and a
  * default Cache-Control: no-store, sends the response, and writes the request's log line.
- * Each request is answered exactly once; a second call is ignored and logged as a bug.
+ * Each request gets exactly one response. A second call is ignored and logged as a bug.
  */
 #ifndef LK_HTTP_RESPOND_H
 #define LK_HTTP_RESPOND_H
@@ -35,7 +35,7 @@ void lk_respond_problem(lk_request_t *request, int status, const char *problem,
 void lk_respond_invalid_request(lk_request_t *request, const lk_validation_result_t *result);
 
 /*
- * Sends a 500 problem that says nothing about the cause, and logs `reason` (ids and error
+ * Sends a 500 problem that reveals nothing about the cause, and logs `reason` (ids and error
  * codes only, never secrets) with the request id.
  */
 void lk_respond_internal_error(lk_request_t *request, const char *reason);

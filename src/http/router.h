@@ -7,7 +7,7 @@
 
 #include "http/request.h"
 
-/* Handles one request; must answer it now or after a worker job, exactly once. */
+/* Handles one request and must respond to it exactly once, now or after a worker job. */
 typedef void (*lk_handler_fn)(lk_request_t *request);
 
 typedef struct lk_route {
@@ -16,7 +16,7 @@ typedef struct lk_route {
     lk_handler_fn handler;
 } lk_route_t;
 
-/* Finds the handler for the request's method and path and runs it, or answers 404 or 405. */
+/* Finds the handler for the request's method and path and runs it, or responds with 404 or 405. */
 void lk_router_dispatch(lk_request_t *request);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * Which organisation a refresh scopes its access token to. A refresh may name an
+ * The rule for the organisation a refresh scopes its access token to. A refresh may name an
  * organisation ("org_id" in the request) to switch the session to it; otherwise the
  * session stays in the organisation it has. Kept apart from the worker job so that the
  * rules can be tested alone. Pure, safe on any thread.

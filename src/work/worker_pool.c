@@ -153,7 +153,7 @@ void lk_worker_pool_on_replies(h2o_multithread_receiver_t *receiver, h2o_linklis
 /*
  * Logs a failed connection unless one was logged less than CONNECT_FAILURE_LOG_INTERVAL
  * seconds ago, so that an outage under load does not write a line per request. The line
- * says how many failures were not logged since the previous one.
+ * includes how many failures were not logged since the previous one.
  */
 static void log_connect_failure(atomic_llong *last_logged, atomic_long *suppressed,
                                 const char *service, size_t worker_index, const char *error)

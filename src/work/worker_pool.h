@@ -1,7 +1,7 @@
 /*
  * Worker threads for everything that may block: PostgreSQL and Redis round trips and
- * Argon2id hashing. An event-loop thread submits a job; a worker runs it with its own
- * database and Redis connections; the job then travels back to the submitting loop
+ * Argon2id hashing. An event-loop thread submits a job, and a worker runs it with its own
+ * database and Redis connections. The job then travels back to the submitting loop
  * through h2o's multithread queue, where its `done` callback finishes the request.
  */
 #ifndef LK_WORK_WORKER_POOL_H
@@ -48,7 +48,7 @@ __attribute__((warn_unused_result)) lk_worker_pool_t *lk_worker_pool_create(
 
 /*
  * Queues a job. Returns 0, or -1 when the queue is full or the pool is stopping; the job
- * then still belongs to the caller, who answers 503.
+ * then still belongs to the caller, who responds with 503.
  */
 __attribute__((warn_unused_result)) int lk_worker_pool_submit(lk_worker_pool_t *pool,
                                                               lk_job_t *job);

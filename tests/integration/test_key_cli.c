@@ -54,7 +54,7 @@ static void assert_state(const char *kid, const char *state)
     free(actual);
 }
 
-static void test_retire_active_key_refused(void **state)
+static void test_retire_active_key_rejected(void **state)
 {
     char *active = lk_test_active_kid();
     struct lk_test_command_result result;
@@ -70,7 +70,7 @@ static void test_retire_active_key_refused(void **state)
     free(active);
 }
 
-static void test_revoke_active_without_pending_refused(void **state)
+static void test_revoke_active_without_pending_rejected(void **state)
 {
     char *active;
     struct lk_test_command_result result;
@@ -419,8 +419,8 @@ static void test_keys_list_shows_dates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_retire_active_key_refused),
-        cmocka_unit_test(test_revoke_active_without_pending_refused),
+        cmocka_unit_test(test_retire_active_key_rejected),
+        cmocka_unit_test(test_revoke_active_without_pending_rejected),
         cmocka_unit_test(test_unknown_kid_fails),
         cmocka_unit_test(test_kid_with_leading_dash),
         cmocka_unit_test(test_key_usage_errors_exit_2),

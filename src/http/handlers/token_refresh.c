@@ -44,7 +44,7 @@ static void respond_tokens(lk_request_t *request, const lk_refresh_job_t *job)
 
 /*
  * One response for every token that does not refresh (unknown, malformed, expired,
- * revoked, reused), so that it tells a thief nothing. The log line records which.
+ * revoked, reused), so that it reveals nothing to a thief. The log line records which.
  */
 static void respond_invalid_token(lk_request_t *request)
 {
